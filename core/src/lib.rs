@@ -1,0 +1,5 @@
+//! Ichie's domain: OTP codes, `otpauth://` URIs, the encrypted token vault, the
+//! clock check and the facade that the shells and the CLI drive.
+
+pub mod otp;
+pub mod token;
