@@ -3,3 +3,4 @@
 
 pub mod otp;
 pub mod token;
+pub mod uri;

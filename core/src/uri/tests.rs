@@ -1,0 +1,2 @@
+//! Tests of otpauth URIs and migration exports.
+use super::*;
