@@ -100,7 +100,7 @@ const EXCERPT_CHARS: usize = 32;
 
 /// Parses one `otpauth://totp/...` or `otpauth://hotp/...` URI.
 ///
-/// Surrounding whitespace is ignored. See the [module documentation](self)
+/// Surrounding whitespace is ignored. See the [module documentation](crate::uri)
 /// for how labels and parameters are read.
 pub fn parse(uri: &str) -> Result<TokenSpec, UriError> {
     let rest = strip_scheme(uri.trim(), "otpauth").ok_or(UriError::NotOtpauth)?;

@@ -525,6 +525,9 @@ fn parse_any_chooses_by_scheme() {
 
 // ---- migration ----
 
+/// Issuer, account, secret bytes, algorithm, digits and kind of a token.
+type Fields<'a> = (Option<&'a str>, &'a str, &'a [u8], Algorithm, u8, OtpKind);
+
 /// An export made independently of prost: the protobuf bytes were written by
 /// hand (varints and length prefixes) in Python, then base64- and
 /// percent-encoded. Four tokens: Google TOTP (name only, issuer field set),
@@ -540,7 +543,7 @@ fn real_export_decodes_field_by_field() {
     let specs = parse_migration(&uri).unwrap();
     let rfc = b"12345678901234567890".as_slice();
     let counting: Vec<u8> = (0..20).collect();
-    let want: [(Option<&str>, &str, &[u8], Algorithm, u8, OtpKind); 4] = [
+    let want: [Fields; 4] = [
         (
             Some("Google"),
             "alice@google.com",
@@ -646,7 +649,7 @@ fn built_exports_decode_every_enum() {
             )
         })
         .collect();
-    let want: Vec<(Option<&str>, &str, &[u8], Algorithm, u8, OtpKind)> = vec![
+    let want: Vec<Fields> = vec![
         (None, "plain", b"a", SHA1, 6, totp(30)),
         (None, "sha1", b"b", SHA1, 6, totp(30)),
         (None, "sha256", b"c", SHA256, 8, totp(30)),
