@@ -156,7 +156,9 @@ fn webpki_verifier(
 ) -> Result<Arc<dyn ServerCertVerifier>, HttpsError> {
     let mut store = rustls::RootCertStore::empty();
     for root in roots {
-        store.add(root).map_err(|error| HttpsError::BadCertificate(error.to_string()))?;
+        store
+            .add(root)
+            .map_err(|error| HttpsError::BadCertificate(error.to_string()))?;
     }
     let verifier = WebPkiServerVerifier::builder_with_provider(Arc::new(store), provider)
         .build()
@@ -224,4 +226,3 @@ impl ServerCertVerifier for EitherVerifier {
         self.first.supported_verify_schemes()
     }
 }
-

@@ -2,5 +2,7 @@
 //! clock check and the facade that the shells and the CLI drive.
 
 pub mod clock;
+#[cfg(feature = "client")]
+pub mod https;
 pub mod otp;
 pub mod token;

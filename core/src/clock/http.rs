@@ -241,3 +241,5 @@ fn truncate(text: &str, max_chars: usize) -> String {
     text.chars().take(max_chars).collect()
 }
 
+#[cfg(test)]
+mod tests;

@@ -30,7 +30,10 @@ impl TestCa {
         ];
         let key = KeyPair::generate().unwrap();
         let cert = params.self_signed(&key).unwrap();
-        Self { pem: cert.pem(), issuer: Issuer::new(params, key) }
+        Self {
+            pem: cert.pem(),
+            issuer: Issuer::new(params, key),
+        }
     }
 
     /// The CA certificate as PEM, to pass as an extra root.
@@ -42,7 +45,9 @@ impl TestCa {
     pub(crate) fn leaf(&self, names: &[&str]) -> TestIdentity {
         let names: Vec<String> = names.iter().map(|name| (*name).to_owned()).collect();
         let mut params = CertificateParams::new(names).unwrap();
-        params.distinguished_name.push(DnType::CommonName, "ichie test server");
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "ichie test server");
         params.is_ca = IsCa::ExplicitNoCa;
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
