@@ -226,3 +226,6 @@ impl ServerCertVerifier for EitherVerifier {
         self.first.supported_verify_schemes()
     }
 }
+
+#[cfg(test)]
+mod tests;

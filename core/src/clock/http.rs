@@ -192,13 +192,11 @@ fn find_rustls_error<'a>(error: &'a (dyn StdError + 'static)) -> Option<&'a rust
         if let Some(tls) = error.downcast_ref::<rustls::Error>() {
             return Some(tls);
         }
-        if let Some(inner) = error
+        let wrapped = error
             .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref())
-        {
-            if let Some(tls) = find_rustls_error(inner) {
-                return Some(tls);
-            }
+            .and_then(|io| io.get_ref());
+        if let Some(tls) = wrapped.and_then(|inner| find_rustls_error(inner)) {
+            return Some(tls);
         }
         current = error.source();
     }

@@ -59,6 +59,11 @@ impl TestCa {
         }
     }
 
+    /// A private key in PEM (something that is not a certificate).
+    pub(crate) fn stray_key_pem(&self) -> Vec<u8> {
+        KeyPair::generate().unwrap().serialize_pem().into_bytes()
+    }
+
     /// A server certificate for `127.0.0.1` and `localhost`.
     pub(crate) fn localhost(&self) -> TestIdentity {
         self.leaf(&["127.0.0.1", "localhost"])
