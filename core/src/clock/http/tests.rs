@@ -181,7 +181,11 @@ async fn a_closed_port_is_a_network_error() {
     let url = reqwest::Url::parse(&format!("https://127.0.0.1:{port}/v1/time")).unwrap();
     let json = JsonTimeSource::new(client_trusting(&ca), url.clone());
     let result = check(&json, &SystemClock, 3).await;
-    assert!(matches!(result, Err(ClockError::Network(_))), "{result:?}");
+    match &result {
+        // The URL is left out: a URL may carry credentials.
+        Err(ClockError::Network(message)) => assert!(!message.contains("/v1/time"), "{message}"),
+        other => panic!("expected Network, got {other:?}"),
+    }
     let date = DateHeaderSource::new(client_trusting(&ca), url);
     let result = date.sample(&SystemClock).await;
     assert!(matches!(result, Err(ClockError::Network(_))), "{result:?}");
