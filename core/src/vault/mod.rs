@@ -210,9 +210,9 @@ impl Vault {
         if let Some(params) = &kdf {
             params.check()?;
         }
-        let vault = Self {
+        let mut vault = Self {
             path: path.to_owned(),
-            key,
+            key: key.clone(),
             kdf,
             contents: VaultContents::default(),
             options,
@@ -222,7 +222,7 @@ impl Vault {
         if file::exists(path)? {
             return Err(VaultError::AlreadyExists(path.to_owned()));
         }
-        vault.write(&vault.contents, &vault.key, vault.kdf.as_ref())?;
+        vault.write(&VaultContents::default(), &key, kdf.as_ref())?;
         Ok(vault)
     }
 
@@ -297,7 +297,8 @@ impl Vault {
         if let Some(id) = next.duplicate_id() {
             return Err(VaultError::DuplicateId(id.clone()));
         }
-        self.write(&next, &self.key, kdf.as_ref())?;
+        let key = self.key.clone();
+        self.write(&next, &key, kdf.as_ref())?;
         self.kdf = kdf;
         self.contents = next;
         Ok(result)
@@ -325,14 +326,15 @@ impl Vault {
         self.fail_at = Some(step);
     }
 
+    /// Encodes and writes `contents` under `key`, consuming a test fail-point.
     fn write(
-        &self,
+        &mut self,
         contents: &VaultContents,
         key: &VaultKey,
         kdf: Option<&KdfParams>,
     ) -> Result<(), VaultError> {
         let bytes = encode(contents, key, kdf)?;
-        file::write_atomic(&self.path, &bytes, self.fail_at)
+        file::write_atomic(&self.path, &bytes, self.fail_at.take())
     }
 }
 
