@@ -21,11 +21,13 @@ pub struct KdfParams {
 }
 
 impl KdfParams {
-    /// The largest memory cost accepted, in KiB (1 GiB). A file cannot make a
-    /// reader allocate more than this.
-    pub const MAX_MEMORY_KIB: u32 = 1024 * 1024;
-    /// The largest number of passes accepted.
-    pub const MAX_ITERATIONS: u32 = 64;
+    /// The largest memory cost accepted, in KiB (256 MiB, four times the
+    /// recommended cost). A hostile file cannot make a reader allocate more
+    /// than this (a failed allocation would abort the app).
+    pub const MAX_MEMORY_KIB: u32 = 256 * 1024;
+    /// The largest number of passes accepted (bounds the time a hostile file
+    /// can make a reader spend).
+    pub const MAX_ITERATIONS: u32 = 16;
     /// The largest number of lanes accepted.
     pub const MAX_PARALLELISM: u32 = 16;
 
@@ -41,8 +43,8 @@ impl KdfParams {
     }
 
     /// Parameters with the given costs and a random salt; for tests and weak
-    /// devices. Refused (`Kdf`) outside 1..=16 lanes, 1..=64 passes and
-    /// 8 KiB × lanes ..= 1 GiB of memory.
+    /// devices. Refused (`Kdf`) outside 1..=16 lanes, 1..=16 passes and
+    /// 8 KiB × lanes ..= 256 MiB of memory.
     pub fn with_cost(
         memory_kib: u32,
         iterations: u32,

@@ -549,6 +549,7 @@ fn a_killed_writer_never_leaves_a_broken_vault() {
         assert!(n >= last, "round {round}: went back from {last} to {n}");
         last = n;
     }
+    eprintln!("{last} writes in {:?}", started.elapsed());
     assert!(last > 20, "the writers made progress ({last} writes)");
     assert!(
         stray_files(dir.path()).len() <= 1,
@@ -617,8 +618,8 @@ fn kdf_is_deterministic_per_salt_and_checked() {
         (15, 1, 2),
         (8, 0, 1),
         (8, 1, 0),
-        (8, 65, 1),
-        (2 << 20, 1, 1),
+        (8, 17, 1),
+        (256 * 1024 + 1, 1, 1),
         (1024, 1, 17),
     ] {
         assert!(
