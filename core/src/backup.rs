@@ -47,7 +47,10 @@ struct PayloadOut<'a> {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct PayloadIn {
+    #[serde(rename = "payload_version")]
+    _version: u16,
     tokens: Vec<Token>,
 }
 

@@ -172,10 +172,13 @@ struct PayloadOut<'a> {
 }
 
 /// The plaintext inside the encryption, as read (after its version was
-/// checked). Every field is required and every token must parse: nothing is
-/// skipped.
+/// checked). Every field is required, no unknown field is accepted and every
+/// token must parse: nothing is skipped.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct PayloadIn {
+    #[serde(rename = "payload_version")]
+    _version: u16,
     tokens: Vec<Token>,
     clock_correction_ms: i64,
 }

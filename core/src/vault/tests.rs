@@ -346,6 +346,12 @@ fn an_unreadable_token_makes_the_whole_file_corrupt_without_echoing_it() {
         !message.contains("ABC1") && !message.contains("'1'"),
         "{message}"
     );
+    // Unknown fields are refused rather than dropped on the next write.
+    let payload = r#"{"payload_version":1,"tokens":[],"clock_correction_ms":0,"later":1}"#;
+    assert!(matches!(
+        decode(&seal_payload(payload), &key()),
+        Err(VaultError::Corrupt(_))
+    ));
     // Missing fields are not defaulted either.
     let payload = r#"{"payload_version":1,"tokens":[]}"#;
     assert!(matches!(
@@ -696,6 +702,13 @@ fn change_key_re_encrypts() {
     assert_eq!(Vault::read_kdf_params(&path).unwrap(), None);
     let opened = Vault::open(&path, other_key(), VaultOptions::default()).unwrap();
     assert_eq!(accounts(opened.contents()), ["n0", "n1", "n2", "n3"]);
+}
+
+#[test]
+fn a_vault_can_be_shared_between_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Vault>();
+    send_sync::<VaultError>();
 }
 
 #[test]
