@@ -1,3 +1,6 @@
+//! Tests of the vault: round trips, damage, limits, injected write failures,
+//! killed writers, concurrent handles, keys and properties.
+
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Stdio};
