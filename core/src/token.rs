@@ -60,6 +60,7 @@ pub enum OtpKind {
 
 /// Everything that decides a token's codes apart from the secret.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct OtpParams {
     /// HMAC hash function.
     pub algorithm: Algorithm,
@@ -86,6 +87,7 @@ impl Default for OtpParams {
 /// What a user adds: the label and the code-making material of a token, as an
 /// `otpauth://` URI, a migration export or manual entry carries it.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TokenSpec {
     /// Who issued the token (`GitHub`, `Example Bank`), if known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -168,6 +170,7 @@ pub enum Origin {
 
 /// The server a token was activated with, for status checks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ServerBinding {
     /// The server's base URL (`https://otp.example.com`).
     pub base_url: String,
@@ -186,8 +189,10 @@ pub enum TokenState {
     Revoked,
 }
 
-/// A token as the vault stores it.
+/// A token as the vault stores it. Unknown fields are refused rather than
+/// dropped, so a read-modify-write by an older version never loses data.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Token {
     /// Identity inside the vault.
     pub id: TokenId,

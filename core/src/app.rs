@@ -1,0 +1,588 @@
+//! The facade the shells and the CLI drive: one open vault, codes at the
+//! corrected time, adding and arranging tokens, the clock check, backups.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::Serialize;
+use zeroize::Zeroize;
+
+use crate::backup::{self, BackupError};
+use crate::clock::{self, ClockError, ClockEstimate, ClockVerdict, TimeSource, WallClock};
+use crate::otp::{Algorithm, Code, Digits, OtpError, Step};
+use crate::token::{
+    self, Base32Error, Generator, Origin, OtpKind, OtpParams, Token, TokenId, TokenSpec, TokenState,
+};
+use crate::uri::{self, UriError};
+use crate::vault::{KdfParams, Vault, VaultContents, VaultError, VaultKey, VaultOptions};
+
+/// Everything the facade can refuse, with the cause a UI can act on.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AppError {
+    /// The vault could not be opened, read or written (wrong key, corrupt, full, I/O…).
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    /// A URI or QR payload was not a usable token.
+    #[error(transparent)]
+    Uri(#[from] UriError),
+    /// A typed-in secret was not base32.
+    #[error(transparent)]
+    Secret(#[from] Base32Error),
+    /// Parameters out of range, or a time before a token's T0.
+    #[error(transparent)]
+    Otp(#[from] OtpError),
+    /// A backup could not be written or read.
+    #[error(transparent)]
+    Backup(#[from] BackupError),
+    /// The clock check failed.
+    #[error(transparent)]
+    Clock(#[from] ClockError),
+    /// The token is already in the vault (same secret and parameters).
+    #[error("{name} is already in the vault")]
+    Duplicate {
+        /// How the existing token is named.
+        name: String,
+    },
+    /// No token matches what the user asked for.
+    #[error("no token matches {0:?}")]
+    NoMatch(String),
+    /// Several tokens match; the user must be more precise.
+    #[error("{query:?} matches {} tokens: {}", names.len(), names.join(", "))]
+    Ambiguous {
+        /// What the user asked for.
+        query: String,
+        /// The names of the tokens that match.
+        names: Vec<String>,
+    },
+    /// The operation needs a counter-based (HOTP) token.
+    #[error("{0} is time-based; it has no counter to advance")]
+    NotHotp(String),
+    /// The system random generator failed.
+    #[error("the system random number generator failed")]
+    Random,
+    /// A position outside the list.
+    #[error("position {position} is outside the list of {len} tokens")]
+    BadPosition {
+        /// The requested position (0-based).
+        position: usize,
+        /// How many tokens there are.
+        len: usize,
+    },
+}
+
+impl From<ring::error::Unspecified> for AppError {
+    fn from(_: ring::error::Unspecified) -> Self {
+        Self::Random
+    }
+}
+
+/// One token as a list screen shows it, at one instant.
+#[derive(Clone, Serialize)]
+pub struct TokenView {
+    /// Vault identifier.
+    pub id: String,
+    /// Issuer, if known.
+    pub issuer: Option<String>,
+    /// Account at the issuer.
+    pub account: String,
+    /// `Issuer (account)`: the line a list shows.
+    pub name: String,
+    /// `totp` or `hotp`.
+    pub kind: &'static str,
+    /// HMAC algorithm.
+    pub algorithm: Algorithm,
+    /// Code length.
+    pub digits: u8,
+    /// TOTP step in seconds (None for HOTP).
+    pub period_s: Option<u32>,
+    /// HOTP counter of the next code (None for TOTP).
+    pub counter: Option<u64>,
+    /// The code valid now (TOTP only: an HOTP code is made on request).
+    pub code: Option<String>,
+    /// The code of the next step (TOTP only).
+    pub next_code: Option<String>,
+    /// Milliseconds until `next_code` takes over (TOTP only).
+    pub ms_until_next: Option<u64>,
+    /// Active or revoked by the issuer.
+    pub state: TokenState,
+    /// The server a token was activated with, if any.
+    pub server: Option<String>,
+}
+
+impl Drop for TokenView {
+    fn drop(&mut self) {
+        self.code.zeroize();
+        self.next_code.zeroize();
+    }
+}
+
+impl fmt::Debug for TokenView {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenView")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("kind", &self.kind)
+            .field("ms_until_next", &self.ms_until_next)
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What adding several tokens at once did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AddReport {
+    /// Identifiers of the tokens added, in order.
+    pub added: Vec<String>,
+    /// Names of tokens left out because the vault already had them.
+    pub skipped_duplicates: Vec<String>,
+}
+
+/// The result of a clock check: the measured offset and what it means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ClockReport {
+    /// Offset, uncertainty and round trip.
+    pub estimate: ClockEstimate,
+    /// Fine, warn, or codes wrong — judged against the shortest step in use.
+    pub verdict: ClockVerdict,
+    /// The step the verdict was judged against, in seconds.
+    pub judged_step_s: u32,
+}
+
+/// An open vault and the generators of its tokens.
+pub struct App {
+    vault: Vault,
+    clock: Arc<dyn WallClock>,
+    generators: HashMap<TokenId, Generator>,
+}
+
+impl fmt::Debug for App {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("App")
+            .field("vault", &self.vault.path())
+            .field("tokens", &self.vault.contents().tokens.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl App {
+    /// Creates a new, empty vault at `path` and opens it.
+    pub fn create(
+        path: &Path,
+        key: VaultKey,
+        kdf: Option<KdfParams>,
+        options: VaultOptions,
+        clock: Arc<dyn WallClock>,
+    ) -> Result<Self, AppError> {
+        Ok(Self::with_vault(
+            Vault::create(path, key, kdf, options)?,
+            clock,
+        ))
+    }
+
+    /// Opens an existing vault.
+    pub fn open(
+        path: &Path,
+        key: VaultKey,
+        options: VaultOptions,
+        clock: Arc<dyn WallClock>,
+    ) -> Result<Self, AppError> {
+        Ok(Self::with_vault(Vault::open(path, key, options)?, clock))
+    }
+
+    fn with_vault(vault: Vault, clock: Arc<dyn WallClock>) -> Self {
+        let mut app = Self {
+            vault,
+            clock,
+            generators: HashMap::new(),
+        };
+        app.rebuild_generators();
+        app
+    }
+
+    fn rebuild_generators(&mut self) {
+        self.generators = self
+            .vault
+            .contents()
+            .tokens
+            .iter()
+            .map(|t| (t.id.clone(), t.spec.generator()))
+            .collect();
+    }
+
+    /// Runs a vault change and refreshes the prepared generators.
+    fn update<R>(
+        &mut self,
+        change: impl FnOnce(&mut VaultContents) -> Result<R, VaultError>,
+    ) -> Result<R, AppError> {
+        let result = self.vault.update(change);
+        // Even a failed update may have reloaded what another process wrote.
+        self.rebuild_generators();
+        Ok(result?)
+    }
+
+    /// The tokens in display order.
+    pub fn tokens(&self) -> &[Token] {
+        &self.vault.contents().tokens
+    }
+
+    /// The vault's location.
+    pub fn vault_path(&self) -> &Path {
+        self.vault.path()
+    }
+
+    /// Re-reads the vault file (another process may have changed it).
+    pub fn reload(&mut self) -> Result<(), AppError> {
+        self.vault.reload()?;
+        self.rebuild_generators();
+        Ok(())
+    }
+
+    /// The time codes are computed for: the device clock plus the stored
+    /// correction, in Unix milliseconds.
+    pub fn corrected_now_ms(&self) -> u64 {
+        let now = i128::from(self.clock.now_ms());
+        let corrected = now + i128::from(self.vault.contents().clock_correction_ms);
+        u64::try_from(corrected.max(0)).unwrap_or(u64::MAX)
+    }
+
+    /// Every token with its current code, next code and time left.
+    pub fn list(&self) -> Result<Vec<TokenView>, AppError> {
+        let now = self.corrected_now_ms();
+        self.tokens().iter().map(|t| self.view(t, now)).collect()
+    }
+
+    /// One token's view at the current (corrected) time.
+    pub fn view_of(&self, id: &TokenId) -> Result<TokenView, AppError> {
+        let token = self.token(id)?;
+        self.view(token, self.corrected_now_ms())
+    }
+
+    fn view(&self, token: &Token, now_ms: u64) -> Result<TokenView, AppError> {
+        let spec = &token.spec;
+        let mut view = TokenView {
+            id: token.id.to_string(),
+            issuer: spec.issuer.clone(),
+            account: spec.account.clone(),
+            name: spec.display_name(),
+            kind: "totp",
+            algorithm: spec.params.algorithm,
+            digits: spec.params.digits.get(),
+            period_s: None,
+            counter: None,
+            code: None,
+            next_code: None,
+            ms_until_next: None,
+            state: token.state,
+            server: match &token.origin {
+                Origin::Activated(binding) => Some(binding.base_url.clone()),
+                Origin::Imported => None,
+            },
+        };
+        match (spec.params.kind, self.generators.get(&token.id)) {
+            (OtpKind::Totp { step, .. }, Some(Generator::Totp(totp))) => {
+                let window = totp.window_at(now_ms)?;
+                view.period_s = Some(step.as_secs());
+                view.code = Some(window.code.to_string());
+                view.next_code = Some(window.next_code.to_string());
+                view.ms_until_next = Some(window.ms_until_next);
+            }
+            (OtpKind::Hotp { counter }, _) => {
+                view.kind = "hotp";
+                view.counter = Some(counter);
+            }
+            // The cache is rebuilt after every change; a miss means a bug, and
+            // the view simply shows no code rather than a wrong one.
+            (OtpKind::Totp { step, .. }, _) => view.period_s = Some(step.as_secs()),
+        }
+        Ok(view)
+    }
+
+    fn token(&self, id: &TokenId) -> Result<&Token, AppError> {
+        self.tokens()
+            .iter()
+            .find(|t| &t.id == id)
+            .ok_or_else(|| AppError::NoMatch(id.to_string()))
+    }
+
+    /// Finds the one token a user means: an id (or a prefix of at least 4
+    /// characters of one), or a case-insensitive name, issuer or account —
+    /// exact matches first, then substrings.
+    pub fn find(&self, query: &str) -> Result<&Token, AppError> {
+        let q = query.trim().to_lowercase();
+        if q.is_empty() {
+            return Err(AppError::NoMatch(query.to_owned()));
+        }
+        let tokens = self.tokens();
+        let by_id: Vec<&Token> = tokens
+            .iter()
+            .filter(|t| q.len() >= 4 && t.id.as_str().starts_with(&q))
+            .collect();
+        let exact: Vec<&Token> = tokens
+            .iter()
+            .filter(|t| {
+                let s = &t.spec;
+                s.display_name().to_lowercase() == q
+                    || s.account.to_lowercase() == q
+                    || s.issuer.as_deref().is_some_and(|i| i.to_lowercase() == q)
+            })
+            .collect();
+        let partial: Vec<&Token> = tokens
+            .iter()
+            .filter(|t| t.spec.display_name().to_lowercase().contains(&q))
+            .collect();
+        for candidates in [by_id, exact, partial] {
+            match candidates.as_slice() {
+                [] => continue,
+                [one] => return Ok(one),
+                many => {
+                    return Err(AppError::Ambiguous {
+                        query: query.to_owned(),
+                        names: many.iter().map(|t| t.spec.display_name()).collect(),
+                    });
+                }
+            }
+        }
+        Err(AppError::NoMatch(query.to_owned()))
+    }
+
+    /// Adds the tokens of an `otpauth://` or `otpauth-migration://` URI (a
+    /// scanned QR code). A single token already present is an error; from a
+    /// migration batch, tokens already present are skipped and reported.
+    pub fn add_uri(&mut self, text: &str) -> Result<AddReport, AppError> {
+        let specs = uri::parse_any(text)?;
+        if let [single] = specs.as_slice()
+            && let Some(existing) = self.duplicate_of(single)
+        {
+            return Err(AppError::Duplicate {
+                name: existing.spec.display_name(),
+            });
+        }
+        self.add_specs(
+            specs
+                .into_iter()
+                .map(|s| (s, Origin::Imported, TokenState::Active)),
+        )
+    }
+
+    /// Adds a token typed in by hand: a base32 secret and its parameters.
+    pub fn add_manual(
+        &mut self,
+        issuer: Option<String>,
+        account: String,
+        secret_base32: &str,
+        params: OtpParams,
+    ) -> Result<TokenId, AppError> {
+        let spec = TokenSpec {
+            issuer: issuer.filter(|i| !i.trim().is_empty()),
+            account,
+            secret: token::decode_base32_secret(secret_base32)?,
+            params,
+        };
+        self.add_token(spec, Origin::Imported)
+    }
+
+    /// Adds one token that is not in the vault yet.
+    pub fn add_token(&mut self, spec: TokenSpec, origin: Origin) -> Result<TokenId, AppError> {
+        if let Some(existing) = self.duplicate_of(&spec) {
+            return Err(AppError::Duplicate {
+                name: existing.spec.display_name(),
+            });
+        }
+        let token = Token::new(spec, origin)?;
+        let id = token.id.clone();
+        self.update(move |c| {
+            c.tokens.push(token);
+            Ok(())
+        })?;
+        Ok(id)
+    }
+
+    fn duplicate_of(&self, spec: &TokenSpec) -> Option<&Token> {
+        self.tokens().iter().find(|t| t.spec.same_codes_as(spec))
+    }
+
+    /// Adds many tokens in one write; those already present (or repeated
+    /// within the batch) are skipped and named in the report. Nothing is
+    /// added if the batch would overflow the vault.
+    fn add_specs(
+        &mut self,
+        specs: impl IntoIterator<Item = (TokenSpec, Origin, TokenState)>,
+    ) -> Result<AddReport, AppError> {
+        let mut fresh: Vec<Token> = Vec::new();
+        let mut report = AddReport::default();
+        for (spec, origin, state) in specs {
+            let seen = self.duplicate_of(&spec).is_some()
+                || fresh.iter().any(|t| t.spec.same_codes_as(&spec));
+            if seen {
+                report.skipped_duplicates.push(spec.display_name());
+            } else {
+                let mut token = Token::new(spec, origin)?;
+                token.state = state;
+                fresh.push(token);
+            }
+        }
+        report.added = fresh.iter().map(|t| t.id.to_string()).collect();
+        if !fresh.is_empty() {
+            self.update(move |c| {
+                // Another process may have added the same token meanwhile.
+                fresh.retain(|t| !c.tokens.iter().any(|e| e.spec.same_codes_as(&t.spec)));
+                c.tokens.append(&mut fresh);
+                Ok(())
+            })?;
+            let present: Vec<String> = self.tokens().iter().map(|t| t.id.to_string()).collect();
+            report.added.retain(|id| present.contains(id));
+        }
+        Ok(report)
+    }
+
+    /// Changes the issuer and account a token is shown with.
+    pub fn rename(
+        &mut self,
+        id: &TokenId,
+        issuer: Option<String>,
+        account: String,
+    ) -> Result<(), AppError> {
+        let issuer = issuer.filter(|i| !i.trim().is_empty());
+        self.update(|c| {
+            let token = c.token_mut(id)?;
+            token.spec.issuer = issuer;
+            token.spec.account = account;
+            Ok(())
+        })
+    }
+
+    /// Moves a token to `position` (0-based) in the list.
+    pub fn move_to(&mut self, id: &TokenId, position: usize) -> Result<(), AppError> {
+        let len = self.tokens().len();
+        if position >= len {
+            return Err(AppError::BadPosition { position, len });
+        }
+        self.update(|c| {
+            let from = c.position(id)?;
+            let token = c.tokens.remove(from);
+            let at = position.min(c.tokens.len());
+            c.tokens.insert(at, token);
+            Ok(())
+        })
+    }
+
+    /// Deletes a token for good.
+    pub fn delete(&mut self, id: &TokenId) -> Result<(), AppError> {
+        self.update(|c| {
+            let at = c.position(id)?;
+            c.tokens.remove(at);
+            Ok(())
+        })
+    }
+
+    /// Marks a token revoked (the issuer said so) or active again.
+    pub fn set_state(&mut self, id: &TokenId, state: TokenState) -> Result<(), AppError> {
+        self.update(|c| {
+            c.token_mut(id)?.state = state;
+            Ok(())
+        })
+    }
+
+    /// The next code of an HOTP token. The advanced counter is written to the
+    /// vault before the code is returned, so a code is never shown twice.
+    pub fn next_hotp_code(&mut self, id: &TokenId) -> Result<Code, AppError> {
+        let token = self.token(id)?;
+        let name = token.spec.display_name();
+        let counter = self.update(|c| {
+            let token = c.token_mut(id)?;
+            match token.spec.params.kind {
+                OtpKind::Hotp { counter } => {
+                    token.spec.params.kind = OtpKind::Hotp {
+                        counter: counter.saturating_add(1),
+                    };
+                    Ok(Some(counter))
+                }
+                OtpKind::Totp { .. } => Ok(None),
+            }
+        })?;
+        match (counter, self.generators.get(id)) {
+            (Some(counter), Some(Generator::Hotp(hotp))) => Ok(hotp.code(counter)),
+            _ => Err(AppError::NotHotp(name)),
+        }
+    }
+
+    /// The stored clock correction in milliseconds (added to the device time).
+    pub fn clock_correction_ms(&self) -> i64 {
+        self.vault.contents().clock_correction_ms
+    }
+
+    /// Stores a clock correction applied to every code from now on.
+    pub fn set_clock_correction(&mut self, correction_ms: i64) -> Result<(), AppError> {
+        self.update(|c| {
+            c.clock_correction_ms = correction_ms;
+            Ok(())
+        })
+    }
+
+    /// Measures the device clock against `source` and judges the offset
+    /// against the shortest step among the tokens (30 s if there are none).
+    /// The correction is not changed; see [`App::set_clock_correction`].
+    pub async fn check_clock<S: TimeSource>(&self, source: &S) -> Result<ClockReport, AppError> {
+        let estimate = clock::check(source, &*self.clock, 4).await?;
+        let step = self.shortest_step();
+        Ok(ClockReport {
+            estimate,
+            verdict: clock::verdict(&estimate, step),
+            judged_step_s: step.as_secs(),
+        })
+    }
+
+    fn shortest_step(&self) -> Step {
+        self.tokens()
+            .iter()
+            .filter_map(|t| match t.spec.params.kind {
+                OtpKind::Totp { step, .. } => Some(step),
+                OtpKind::Hotp { .. } => None,
+            })
+            .min_by_key(|s| s.as_secs())
+            .unwrap_or_default()
+    }
+
+    /// Writes every token to a passphrase-protected backup (Argon2id + AES-GCM).
+    pub fn export_backup(&self, passphrase: &[u8], kdf: &KdfParams) -> Result<Vec<u8>, AppError> {
+        Ok(backup::export(self.tokens(), passphrase, kdf)?)
+    }
+
+    /// Adds the tokens of a backup (with their origin and state); tokens
+    /// already present are skipped and reported, never duplicated. All or nothing if the vault would overflow.
+    pub fn import_backup(
+        &mut self,
+        bytes: &[u8],
+        passphrase: &[u8],
+    ) -> Result<AddReport, AppError> {
+        let tokens = backup::import(bytes, passphrase)?;
+        self.add_specs(tokens.into_iter().map(|t| (t.spec, t.origin, t.state)))
+    }
+}
+
+/// Parameters for a hand-typed token, with the usual defaults.
+pub fn manual_params(
+    algorithm: Algorithm,
+    digits: u8,
+    step_s: Option<u32>,
+    hotp_counter: Option<u64>,
+) -> Result<OtpParams, AppError> {
+    let kind = match hotp_counter {
+        Some(counter) => OtpKind::Hotp { counter },
+        None => OtpKind::Totp {
+            step: Step::from_secs(u64::from(step_s.unwrap_or(30)))?,
+            t0: 0,
+        },
+    };
+    Ok(OtpParams {
+        algorithm,
+        digits: Digits::new(u64::from(digits))?,
+        kind,
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,371 @@
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::*;
+use crate::clock::Sample;
+use crate::otp::{Hotp, Secret};
+
+/// A clock the test sets by hand.
+struct ScriptedClock(AtomicU64);
+
+impl WallClock for ScriptedClock {
+    fn now_ms(&self) -> u64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    path: std::path::PathBuf,
+    clock: Arc<ScriptedClock>,
+    key: [u8; 32],
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tokens.vault");
+        Self {
+            _dir: dir,
+            path,
+            clock: Arc::new(ScriptedClock(AtomicU64::new(59_000))),
+            key: [7; 32],
+        }
+    }
+
+    fn create(&self) -> App {
+        self.create_with(VaultOptions::default())
+    }
+
+    fn create_with(&self, options: VaultOptions) -> App {
+        App::create(
+            &self.path,
+            VaultKey::from_bytes(self.key),
+            None,
+            options,
+            self.clock.clone(),
+        )
+        .unwrap()
+    }
+
+    fn reopen(&self) -> App {
+        App::open(
+            &self.path,
+            VaultKey::from_bytes(self.key),
+            VaultOptions::default(),
+            self.clock.clone(),
+        )
+        .unwrap()
+    }
+
+    fn set_time(&self, ms: u64) {
+        self.clock.0.store(ms, Ordering::SeqCst);
+    }
+}
+
+/// RFC 6238's SHA-1 seed, 8 digits.
+const RFC_URI: &str = "otpauth://totp/RFC:alice?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&digits=8";
+const HOTP_URI: &str = "otpauth://hotp/Bank:bob?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&counter=0";
+
+#[test]
+fn list_shows_rfc_codes_at_the_scripted_time() {
+    let f = Fixture::new();
+    let mut app = f.create();
+    let report = app.add_uri(RFC_URI).unwrap();
+    assert_eq!(report.added.len(), 1);
+    let views = app.list().unwrap();
+    assert_eq!(views.len(), 1);
+    let v = &views[0];
+    assert_eq!(v.name, "RFC (alice)");
+    assert_eq!(v.code.as_deref(), Some("94287082"));
+    assert_eq!(v.ms_until_next, Some(1_000));
+    assert_eq!(v.period_s, Some(30));
+    f.set_time(1_111_111_109_000);
+    assert_eq!(app.list().unwrap()[0].code.as_deref(), Some("07081804"));
+}
+
+#[test]
+fn clock_correction_shifts_every_code_and_persists() {
+    let f = Fixture::new();
+    let mut app = f.create();
+    app.add_uri(RFC_URI).unwrap();
+    f.set_time(1_111_111_109_000 - 45_000);
+    app.set_clock_correction(45_000).unwrap();
+    assert_eq!(app.list().unwrap()[0].code.as_deref(), Some("07081804"));
+    let reopened = f.reopen();
+    assert_eq!(reopened.clock_correction_ms(), 45_000);
+    assert_eq!(
+        reopened.list().unwrap()[0].code.as_deref(),
+        Some("07081804")
+    );
+    // A negative correction larger than the clock clamps at the epoch.
+    app.set_clock_correction(-1_000_000_000_000_000).unwrap();
+    assert_eq!(app.corrected_now_ms(), 0);
+}
+
+#[test]
+fn a_duplicate_is_refused_and_nothing_is_written() {
+    let f = Fixture::new();
+    let mut app = f.create();
+    app.add_uri(RFC_URI).unwrap();
+    // Same secret and parameters under another label is still the same token.
+    let err = app
+        .add_uri("otpauth://totp/Other:carol?secret=gezdgnbvgy3tqojqgezdgnbvgy3tqojq&digits=8")
+        .unwrap_err();
+    assert!(
+        matches!(err, AppError::Duplicate { ref name } if name == "RFC (alice)"),
+        "{err}"
+    );
+    assert_eq!(f.reopen().tokens().len(), 1);
+}
+
+#[test]
+fn the_vault_limit_is_a_clear_error() {
+    let f = Fixture::new();
+    let mut app = f.create_with(VaultOptions { max_tokens: 2 });
+    app.add_uri(RFC_URI).unwrap();
+    app.add_uri(HOTP_URI).unwrap();
+    let err = app
+        .add_uri("otpauth://totp/X:y?secret=JBSWY3DPEHPK3PXP")
+        .unwrap_err();
+    assert!(
+        matches!(err, AppError::Vault(VaultError::Full { limit: 2 })),
+        "{err}"
+    );
+    assert_eq!(app.tokens().len(), 2);
+}
+
+#[test]
+fn hotp_counter_is_persisted_before_the_code_is_returned() {
+    let f = Fixture::new();
+    let mut app = f.create();
+    app.add_uri(HOTP_URI).unwrap();
+    let id = app.tokens()[0].id.clone();
+    assert_eq!(
+        app.list().unwrap()[0].code,
+        None,
+        "HOTP codes are made on request"
+    );
+    assert_eq!(app.next_hotp_code(&id).unwrap().to_string(), "755224");
+    // Another process opening the vault now sees the advanced counter.
+    let other = f.reopen();
+    assert_eq!(other.list().unwrap()[0].counter, Some(1));
+    assert_eq!(app.next_hotp_code(&id).unwrap().to_string(), "287082");
+    assert_eq!(f.reopen().list().unwrap()[0].counter, Some(2));
+    let totp = app.add_uri(RFC_URI).unwrap().added[0].clone();
+    assert!(matches!(
+        app.next_hotp_code(&TokenId::from(totp)),
+        Err(AppError::NotHotp(_))
+    ));
+}
+
+#[test]
+fn rename_move_delete_persist() {
+    let f = Fixture::new();
+    let mut app = f.create();
+    app.add_uri(RFC_URI).unwrap();
+    app.add_uri(HOTP_URI).unwrap();
+    app.add_uri("otpauth://totp/GitHub:dev?secret=JBSWY3DPEHPK3PXP")
+        .unwrap();
+    let github = app.find("github").unwrap().id.clone();
+    app.move_to(&github, 0).unwrap();
+    app.rename(&github, Some("GitHub".into()), "octocat".into())
+        .unwrap();
+    let bank = app.find("bank").unwrap().id.clone();
+    app.delete(&bank).unwrap();
+    let names: Vec<String> = f
+        .reopen()
+        .list()
+        .unwrap()
+        .iter()
+        .map(|v| v.name.clone())
+        .collect();
+    assert_eq!(names, ["GitHub (octocat)", "RFC (alice)"]);
+    assert!(matches!(
+        app.move_to(&github, 5),
+        Err(AppError::BadPosition {
+            position: 5,
+            len: 2
+        })
+    ));
+    assert!(matches!(
+        app.delete(&bank),
+        Err(AppError::Vault(VaultError::TokenNotFound(_)))
+    ));
+}
+
+#[test]
+fn find_by_id_prefix_name_or_account_and_reports_ambiguity() {
+    let f = Fixture::new();
+    let mut app = f.create();
+    app.add_uri("otpauth://totp/Example:alice?secret=JBSWY3DPEHPK3PXP")
+        .unwrap();
+    app.add_uri("otpauth://totp/Example:bob?secret=GEZDGNBVGY3TQOJQ")
+        .unwrap();
+    let alice = app.find("ALICE").unwrap().id.clone();
+    assert_eq!(app.find(&alice.as_str()[..6]).unwrap().id, alice);
+    assert_eq!(app.find("Example (bob)").unwrap().spec.account, "bob");
+    match app.find("example") {
+        Err(AppError::Ambiguous { names, .. }) => assert_eq!(names.len(), 2),
+        other => panic!("expected ambiguity, got {other:?}"),
+    }
+    assert!(matches!(app.find("nobody"), Err(AppError::NoMatch(_))));
+    assert!(matches!(app.find("  "), Err(AppError::NoMatch(_))));
+}
+
+#[test]
+fn manual_entry_checks_the_secret_and_parameters() {
+    let f = Fixture::new();
+    let mut app = f.create();
+    let params = manual_params(Algorithm::Sha1, 6, Some(60), None).unwrap();
+    app.add_manual(
+        Some("Bank".into()),
+        "taro".into(),
+        "jbsw y3dp ehpk 3pxp",
+        params,
+    )
+    .unwrap();
+    assert_eq!(app.list().unwrap()[0].period_s, Some(60));
+    assert!(matches!(
+        app.add_manual(None, "x".into(), "not base32!", params),
+        Err(AppError::Secret(_))
+    ));
+    assert!(matches!(
+        manual_params(Algorithm::Sha1, 9, None, None),
+        Err(AppError::Otp(OtpError::InvalidDigits(9)))
+    ));
+    assert!(matches!(
+        manual_params(Algorithm::Sha1, 6, Some(0), None),
+        Err(AppError::Otp(OtpError::InvalidStep(0)))
+    ));
+}
+
+#[test]
+fn backup_round_trip_restores_everything_and_never_duplicates() {
+    let f = Fixture::new();
+    let mut app = f.create();
+    app.add_uri(RFC_URI).unwrap();
+    app.add_uri(HOTP_URI).unwrap();
+    let kdf = KdfParams::with_cost(64, 1, 1).unwrap();
+    let backup = app.export_backup(b"correct horse", &kdf).unwrap();
+
+    let g = Fixture::new();
+    let mut restored = g.create();
+    restored
+        .add_uri("otpauth://totp/Mine:me?secret=JBSWY3DPEHPK3PXP")
+        .unwrap();
+    assert!(matches!(
+        restored.import_backup(&backup, b"wrong"),
+        Err(AppError::Backup(_))
+    ));
+    let report = restored.import_backup(&backup, b"correct horse").unwrap();
+    assert_eq!(
+        (report.added.len(), report.skipped_duplicates.len()),
+        (2, 0)
+    );
+    assert_eq!(
+        restored.find("rfc").unwrap().spec.display_name(),
+        "RFC (alice)"
+    );
+    let again = restored.import_backup(&backup, b"correct horse").unwrap();
+    assert_eq!(again.added.len(), 0);
+    assert_eq!(again.skipped_duplicates, ["RFC (alice)", "Bank (bob)"]);
+    assert_eq!(g.reopen().tokens().len(), 3);
+}
+
+#[test]
+fn an_import_that_would_overflow_adds_nothing() {
+    let f = Fixture::new();
+    let mut app = f.create();
+    app.add_uri(RFC_URI).unwrap();
+    app.add_uri(HOTP_URI).unwrap();
+    let backup = app
+        .export_backup(b"pw", &KdfParams::with_cost(64, 1, 1).unwrap())
+        .unwrap();
+    let g = Fixture::new();
+    let mut small = g.create_with(VaultOptions { max_tokens: 1 });
+    let err = small.import_backup(&backup, b"pw").unwrap_err();
+    assert!(
+        matches!(err, AppError::Vault(VaultError::Full { limit: 1 })),
+        "{err}"
+    );
+    assert!(small.tokens().is_empty());
+}
+
+/// A time source whose server runs `offset_ms` ahead and answers after a
+/// scripted one-way delay, on the same scripted clock.
+struct LyingServer {
+    clock: Arc<ScriptedClock>,
+    offset_ms: u64,
+    one_way_ms: u64,
+}
+
+impl TimeSource for LyingServer {
+    fn sample(
+        &self,
+        clock: &dyn WallClock,
+    ) -> impl Future<Output = Result<Sample, ClockError>> + Send {
+        let sent_ms = clock.now_ms();
+        self.clock.0.fetch_add(self.one_way_ms, Ordering::SeqCst);
+        let server_ms = self.clock.now_ms() + self.offset_ms;
+        self.clock.0.fetch_add(self.one_way_ms, Ordering::SeqCst);
+        let received_ms = clock.now_ms();
+        std::future::ready(Ok(Sample {
+            sent_ms,
+            server_ms,
+            received_ms,
+            server_resolution_ms: 1,
+        }))
+    }
+}
+
+#[tokio::test]
+async fn clock_check_is_judged_against_the_shortest_step() {
+    let f = Fixture::new();
+    let mut app = f.create();
+    app.add_uri("otpauth://totp/A:a?secret=JBSWY3DPEHPK3PXP&period=60")
+        .unwrap();
+    let server = LyingServer {
+        clock: f.clock.clone(),
+        offset_ms: 40_000,
+        one_way_ms: 20,
+    };
+    let report = app.check_clock(&server).await.unwrap();
+    assert_eq!(report.estimate.offset_ms, 40_000);
+    assert_eq!(report.judged_step_s, 60);
+    assert_eq!(report.verdict, ClockVerdict::Warn);
+    app.add_uri(RFC_URI).unwrap();
+    let report = app.check_clock(&server).await.unwrap();
+    assert_eq!(
+        (report.judged_step_s, report.verdict),
+        (30, ClockVerdict::CodesWrong)
+    );
+    // Applying the measured offset makes the codes right again.
+    app.set_clock_correction(report.estimate.offset_ms).unwrap();
+    let true_now = f.clock.now_ms() + 40_000;
+    let expected = Hotp::new(
+        Algorithm::Sha1,
+        &Secret::new(b"12345678901234567890".to_vec()).unwrap(),
+        Digits::EIGHT,
+    )
+    .code(true_now / 30_000)
+    .to_string();
+    assert_eq!(
+        app.find("rfc")
+            .map(|t| t.id.clone())
+            .and_then(|id| app.view_of(&id))
+            .unwrap()
+            .code,
+        Some(expected)
+    );
+}
+
+#[test]
+fn views_never_show_codes_in_debug() {
+    let f = Fixture::new();
+    let mut app = f.create();
+    app.add_uri(RFC_URI).unwrap();
+    let view = &app.list().unwrap()[0];
+    let dbg = format!("{view:?} {app:?}");
+    assert!(!dbg.contains("94287082"), "{dbg}");
+    assert!(!dbg.contains("GEZDGNBV"), "{dbg}");
+}
