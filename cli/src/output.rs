@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use ichie_core::app::TokenView;
 use ichie_core::token::TokenState;
 use serde::Serialize;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// Writes `value` as one line of JSON.
 pub fn json<W: Write, T: Serialize + ?Sized>(out: &mut W, value: &T) -> io::Result<()> {
@@ -25,20 +26,32 @@ pub fn grouped(code: &str) -> String {
 fn name_width(views: &[TokenView]) -> usize {
     views
         .iter()
-        .map(|v| v.name.chars().count())
+        .map(|v| v.name.width())
         .max()
         .unwrap_or(0)
         .clamp(4, 40)
 }
 
-fn clipped(name: &str, width: usize) -> String {
-    if name.chars().count() <= width {
-        name.to_owned()
-    } else {
-        let mut s: String = name.chars().take(width.saturating_sub(1)).collect();
-        s.push('…');
-        s
+/// The name cut to `width` terminal columns and padded to exactly that many
+/// (CJK characters take two columns, so `{:<width$}` would misalign them).
+fn fitted(name: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut used = 0;
+    let cut = name.width() > width;
+    for c in name.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width - usize::from(cut) {
+            break;
+        }
+        out.push(c);
+        used += w;
     }
+    if cut {
+        out.push('…');
+        used += 1;
+    }
+    out.extend(std::iter::repeat_n(' ', width.saturating_sub(used)));
+    out
 }
 
 fn revoked_note(view: &TokenView) -> &'static str {
@@ -55,11 +68,11 @@ pub fn token_table<W: Write>(out: &mut W, views: &[TokenView]) -> io::Result<()>
     }
     let width = name_width(views);
     for (i, v) in views.iter().enumerate() {
-        let name = clipped(&v.name, width);
+        let name = fitted(&v.name, width);
         match (&v.code, v.ms_until_next, v.counter) {
             (Some(code), Some(left), _) => writeln!(
                 out,
-                "{:>2}  {name:<width$}  {:<9}  {:>2}s{}",
+                "{:>2}  {name}  {:<9}  {:>2}s{}",
                 i + 1,
                 grouped(code),
                 left.div_ceil(1000),
@@ -67,11 +80,11 @@ pub fn token_table<W: Write>(out: &mut W, views: &[TokenView]) -> io::Result<()>
             )?,
             (_, _, Some(counter)) => writeln!(
                 out,
-                "{:>2}  {name:<width$}  HOTP #{counter} (`ichie code` for the next){}",
+                "{:>2}  {name}  HOTP #{counter} (`ichie code` for the next){}",
                 i + 1,
                 revoked_note(v)
             )?,
-            _ => writeln!(out, "{:>2}  {name:<width$}  -{}", i + 1, revoked_note(v))?,
+            _ => writeln!(out, "{:>2}  {name}  -{}", i + 1, revoked_note(v))?,
         }
     }
     Ok(())
@@ -97,11 +110,11 @@ pub fn watch_frame<W: Write>(
     }
     let width = name_width(views);
     for v in views {
-        let name = clipped(&v.name, width);
+        let name = fitted(&v.name, width);
         match (&v.code, &v.next_code, v.ms_until_next, v.period_s) {
             (Some(code), Some(next), Some(left), Some(period)) => writeln!(
                 out,
-                "{name:<width$}  {:<9}  {} {:>2}s  next {}{}",
+                "{name}  {:<9}  {} {:>2}s  next {}{}",
                 grouped(code),
                 countdown_bar(left, period),
                 left.div_ceil(1000),
@@ -110,7 +123,7 @@ pub fn watch_frame<W: Write>(
             )?,
             _ => writeln!(
                 out,
-                "{name:<width$}  HOTP #{} — `ichie code` shows the next code",
+                "{name}  HOTP #{} — `ichie code` shows the next code",
                 v.counter.unwrap_or(0)
             )?,
         }
@@ -134,6 +147,14 @@ mod tests {
         assert_eq!(grouped("123456"), "123 456");
         assert_eq!(grouped("1234567"), "123 4567");
         assert_eq!(grouped("12345678"), "1234 5678");
+    }
+
+    #[test]
+    fn names_are_fitted_to_terminal_columns() {
+        assert_eq!(fitted("abc", 5), "abc  ");
+        assert_eq!(fitted("みずほ", 8), "みずほ  ");
+        assert_eq!(fitted("abcdefgh", 5), "abcd…");
+        assert_eq!(fitted("みずほ銀行", 6), "みず… ");
     }
 
     #[test]

@@ -1,0 +1,363 @@
+//! The real `ichie` binary, driven the way a person or a script drives it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+/// A temporary home for one vault, and a way to run `ichie` against it.
+struct Env {
+    dir: tempfile::TempDir,
+    vault: PathBuf,
+}
+
+impl Env {
+    /// A directory with an initialised vault (cheap Argon2id: tests only).
+    fn new() -> Self {
+        let env = Self::empty();
+        env.ok(&["init", "--kdf-memory-kib", "64", "--kdf-iterations", "1"]);
+        env
+    }
+
+    fn empty() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = dir.path().join("tokens.vault");
+        Self { dir, vault }
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ichie"));
+        cmd.args(args)
+            .env("ICHIE_VAULT", &self.vault)
+            .env("ICHIE_PASSPHRASE", "test passphrase")
+            .env("ICHIE_BACKUP_PASSPHRASE", "backup passphrase")
+            .env_remove("ICHIE_MAX_TOKENS")
+            .stdin(std::process::Stdio::null());
+        cmd
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+
+    /// Runs and insists on success; returns stdout.
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "ichie {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        serde_json::from_str(&self.ok(&all)).unwrap()
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+}
+
+/// Asserts a failure with `code`, one line on stderr containing `needle`, no panic.
+fn assert_fails(out: &Output, code: i32, needle: &str, what: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(code), "{what}: stderr {stderr:?}");
+    assert!(
+        stderr.contains(needle),
+        "{what}: {stderr:?} lacks {needle:?}"
+    );
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{what}: {stderr:?}");
+    assert!(!stderr.contains("panicked"), "{what}: {stderr:?}");
+}
+
+fn oathtool(args: &[&str]) -> Option<String> {
+    match Command::new("oathtool").args(args).output() {
+        Ok(out) if out.status.success() => {
+            Some(String::from_utf8(out.stdout).unwrap().trim().to_owned())
+        }
+        Ok(out) => panic!(
+            "oathtool {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        Err(_) if std::env::var_os("ICHIE_REQUIRE_OATHTOOL").is_some() => {
+            panic!("oathtool is required (ICHIE_REQUIRE_OATHTOOL) but not installed")
+        }
+        Err(_) => {
+            eprintln!("oathtool not installed: skipping the interop check");
+            None
+        }
+    }
+}
+
+/// The current code of `name` from `ichie --json code`, taken early enough in
+/// its step that an independent tool asked right after sees the same step.
+fn fresh_code(env: &Env, name: &str) -> String {
+    loop {
+        let view = env.json(&["code", name]);
+        let left = view["ms_until_next"].as_u64().unwrap();
+        if left > 3_000 {
+            return view["code"].as_str().unwrap().to_owned();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(left + 100));
+    }
+}
+
+#[test]
+fn codes_match_oathtool() {
+    let env = Env::new();
+    env.ok(&[
+        "add",
+        "otpauth://totp/RFC:alice?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=RFC",
+    ]);
+    env.ok(&[
+        "add",
+        "--issuer",
+        "Bank",
+        "--account",
+        "taro",
+        "--secret",
+        "jbsw y3dp ehpk 3pxp",
+        "--algorithm",
+        "sha256",
+        "--digits",
+        "8",
+        "--period",
+        "60",
+    ]);
+    env.ok(&[
+        "add",
+        "otpauth://hotp/Counter:c?secret=KRSXG5CTMVRXEZLUKN2XAZLSKNSWG4TFOQ&counter=5",
+    ]);
+
+    let ours = fresh_code(&env, "rfc");
+    if let Some(theirs) = oathtool(&["--totp", "-b", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"]) {
+        assert_eq!(ours, theirs, "SHA-1 / 6 digits / 30 s");
+    }
+    let ours = fresh_code(&env, "bank");
+    if let Some(theirs) = oathtool(&[
+        "--totp=sha256",
+        "--digits=8",
+        "--time-step-size=60s",
+        "-b",
+        "JBSWY3DPEHPK3PXP",
+    ]) {
+        assert_eq!(ours, theirs, "SHA-256 / 8 digits / 60 s");
+    }
+    // HOTP: each `code` shows the next counter's code, exactly once.
+    for counter in ["5", "6"] {
+        let ours = env.ok(&["code", "counter"]).trim().to_owned();
+        if let Some(theirs) = oathtool(&[
+            "--hotp",
+            "-b",
+            "KRSXG5CTMVRXEZLUKN2XAZLSKNSWG4TFOQ",
+            "-c",
+            counter,
+        ]) {
+            assert_eq!(ours, theirs, "HOTP counter {counter}");
+        }
+    }
+    let list = env.json(&["list"]);
+    assert_eq!(list[2]["counter"], 7);
+}
+
+/// Draws `text` as a QR code PNG: 8 pixels a module, a 4-module quiet zone.
+fn qr_png(text: &str, path: &Path) {
+    let code = qrcode::QrCode::new(text.as_bytes()).unwrap();
+    let width = code.width();
+    let colors = code.to_colors();
+    let (scale, quiet) = (8u32, 4u32);
+    let side = (width as u32 + 2 * quiet) * scale;
+    let img = image::GrayImage::from_fn(side, side, |x, y| {
+        let (mx, my) = (x / scale, y / scale);
+        let dark = mx >= quiet
+            && my >= quiet
+            && mx < quiet + width as u32
+            && my < quiet + width as u32
+            && colors[((my - quiet) as usize) * width + (mx - quiet) as usize]
+                == qrcode::Color::Dark;
+        image::Luma([if dark { 0 } else { 255 }])
+    });
+    img.save(path).unwrap();
+}
+
+#[test]
+fn a_qr_code_image_adds_its_token() {
+    let env = Env::new();
+    let png = env.path("qr.png");
+    qr_png(
+        "otpauth://totp/Example%20Corp:alice%40example.com?secret=JBSWY3DPEHPK3PXP&issuer=Example%20Corp",
+        &png,
+    );
+    let out = env.ok(&["add", "--qr", png.to_str().unwrap()]);
+    assert_eq!(out.trim(), "Added Example Corp (alice@example.com)");
+    let list = env.json(&["list"]);
+    assert_eq!(list[0]["account"], "alice@example.com");
+    // The same QR code again is a duplicate, not a second token.
+    let again = env.run(&["add", "--qr", png.to_str().unwrap()]);
+    assert_fails(&again, 1, "already in the vault", "duplicate QR");
+    // A picture without a QR code says so.
+    image::GrayImage::from_pixel(64, 64, image::Luma([255]))
+        .save(env.path("blank.png"))
+        .unwrap();
+    let blank = env.run(&["add", "--qr", env.path("blank.png").to_str().unwrap()]);
+    assert_fails(&blank, 1, "no QR code found", "blank image");
+}
+
+#[test]
+fn watch_shows_codes_with_a_countdown() {
+    let env = Env::new();
+    env.ok(&[
+        "add",
+        "otpauth://totp/Example:alice?secret=JBSWY3DPEHPK3PXP",
+    ]);
+    let out = env.ok(&["watch", "--count", "2"]);
+    let frames: Vec<&str> = out.split("\n\n").collect();
+    assert_eq!(frames.len(), 2, "{out}");
+    for frame in frames {
+        assert!(frame.starts_with("Example (alice)"), "{frame}");
+        assert!(frame.contains('█') && frame.contains("next"), "{frame}");
+    }
+}
+
+#[test]
+fn rename_move_and_remove() {
+    let env = Env::new();
+    env.ok(&["add", "otpauth://totp/A:one?secret=JBSWY3DPEHPK3PXP"]);
+    env.ok(&["add", "otpauth://totp/B:two?secret=GEZDGNBVGY3TQOJQ"]);
+    env.ok(&["rename", "one", "--issuer", "Alpha"]);
+    env.ok(&["move", "two", "1"]);
+    let names: Vec<String> = env
+        .json(&["list"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(names, ["B (two)", "Alpha (one)"]);
+    assert_fails(
+        &env.run(&["rm", "alpha"]),
+        1,
+        "confirm with --yes",
+        "rm without confirmation",
+    );
+    env.ok(&["rm", "alpha", "--yes"]);
+    assert_eq!(env.json(&["list"]).as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn export_and_import_never_duplicate() {
+    let a = Env::new();
+    a.ok(&["add", "otpauth://totp/A:one?secret=JBSWY3DPEHPK3PXP"]);
+    a.ok(&[
+        "add",
+        "otpauth://hotp/B:two?secret=GEZDGNBVGY3TQOJQ&counter=3",
+    ]);
+    let backup = a.path("backup.ichie");
+    a.ok(&["export", backup.to_str().unwrap()]);
+    assert_fails(
+        &a.run(&["export", backup.to_str().unwrap()]),
+        1,
+        "refusing to overwrite",
+        "export over a file",
+    );
+
+    let b = Env::new();
+    assert_eq!(
+        b.ok(&["import", backup.to_str().unwrap()]),
+        "Imported A (one)\nImported B (two)\n"
+    );
+    assert_eq!(
+        b.ok(&["import", backup.to_str().unwrap()]),
+        "Skipped A (one): already in the vault\nSkipped B (two): already in the vault\n"
+    );
+    let wrong = b
+        .command(&["import", backup.to_str().unwrap()])
+        .env("ICHIE_BACKUP_PASSPHRASE", "nope")
+        .output()
+        .unwrap();
+    assert_fails(&wrong, 3, "passphrase", "wrong backup passphrase");
+    assert_eq!(b.json(&["list"])[1]["counter"], 3);
+}
+
+#[test]
+fn failures_are_one_clear_line_and_an_exit_code() {
+    let env = Env::new();
+    env.ok(&["add", "otpauth://totp/A:one?secret=JBSWY3DPEHPK3PXP"]);
+    let cases: Vec<(Vec<&str>, i32, &str)> = vec![
+        (vec!["code", "nobody"], 6, "no token matches"),
+        (
+            vec!["add", "otpauth://totp/X:y?secret=JBSWY3DPEHPK3PXP&digits=9"],
+            1,
+            "digits",
+        ),
+        (
+            vec!["add", "otpauth://totp/X:y?secret=not*base32"],
+            1,
+            "base32",
+        ),
+        (vec!["add", "https://example.com/"], 1, "otpauth"),
+        (
+            vec![
+                "add",
+                "--max-tokens",
+                "1",
+                "otpauth://totp/X:y?secret=GEZDGNBVGY3TQOJQ",
+            ],
+            4,
+            "full",
+        ),
+        (vec!["add"], 1, "nothing to add"),
+        (vec!["clock", "--url", "not a url"], 1, "not a valid URL"),
+    ];
+    for (args, code, needle) in cases {
+        assert_fails(&env.run(&args), code, needle, &format!("{args:?}"));
+    }
+    let wrong = env
+        .command(&["list"])
+        .env("ICHIE_PASSPHRASE", "wrong")
+        .output()
+        .unwrap();
+    assert_fails(&wrong, 3, "wrong key or passphrase", "wrong passphrase");
+    let none = env
+        .command(&["list"])
+        .env_remove("ICHIE_PASSPHRASE")
+        .output()
+        .unwrap();
+    assert_fails(
+        &none,
+        1,
+        "ICHIE_PASSPHRASE",
+        "no passphrase and no terminal",
+    );
+    let missing = Env::empty();
+    assert_fails(&missing.run(&["list"]), 1, "ichie init", "no vault");
+    assert_fails(&env.run(&["init"]), 1, "already exists", "init twice");
+    // Usage errors come from clap with exit code 2.
+    assert_eq!(env.run(&["frobnicate"]).status.code(), Some(2));
+}
+
+#[test]
+fn a_damaged_vault_is_reported_and_left_alone() {
+    let env = Env::new();
+    env.ok(&["add", "otpauth://totp/A:one?secret=JBSWY3DPEHPK3PXP"]);
+    let mut bytes = std::fs::read(&env.vault).unwrap();
+    let last = bytes.len() - 5;
+    bytes[last] ^= 0x40;
+    std::fs::write(&env.vault, &bytes).unwrap();
+    assert_fails(&env.run(&["list"]), 1, "damaged", "damaged vault");
+    assert_fails(
+        &env.run(&["add", "otpauth://totp/B:two?secret=GEZDGNBVGY3TQOJQ"]),
+        1,
+        "damaged",
+        "add to damaged vault",
+    );
+    assert_eq!(
+        std::fs::read(&env.vault).unwrap(),
+        bytes,
+        "the damaged file must not be rewritten"
+    );
+}
