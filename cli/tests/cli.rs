@@ -1,4 +1,5 @@
 //! The real `ichie` binary, driven the way a person or a script drives it.
+#![allow(clippy::unwrap_used, clippy::panic)] // test helpers fail loudly by design
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
