@@ -1,6 +1,7 @@
 //! Ichie's domain: OTP codes, `otpauth://` URIs, the encrypted token vault, the
 //! clock check and the facade that the shells and the CLI drive.
 
+pub mod activation;
 pub mod clock;
 #[cfg(feature = "client")]
 pub mod https;
