@@ -19,7 +19,7 @@ use super::messages::{
     TotpParams,
 };
 use super::password::ActivationPassword;
-use super::transcript::{signed_message, transcript_hash};
+use super::transcript::{TranscriptHash, signed_message, transcript_hash};
 use super::{ActivationError, VERSION};
 use crate::otp::{Algorithm, Digits, Secret, Step};
 use crate::token::OtpParams;
@@ -56,6 +56,13 @@ impl SigningKey {
     pub fn public_key(&self) -> [u8; 32] {
         let mut out = [0u8; 32];
         out.copy_from_slice(signature::KeyPair::public_key(&self.pair).as_ref());
+        out
+    }
+
+    /// Ed25519 over `"ichie-activation-v1" || TH`.
+    pub(crate) fn sign(&self, th: &TranscriptHash) -> [u8; 64] {
+        let mut out = [0u8; 64];
+        out.copy_from_slice(self.pair.sign(&signed_message(th)).as_ref());
         out
     }
 
@@ -135,9 +142,7 @@ pub fn respond_with(
         signature: [0u8; 64],
     };
     let th = transcript_hash(request, &challenge);
-    challenge
-        .signature
-        .copy_from_slice(key.pair.sign(&signed_message(&th)).as_ref());
+    challenge.signature = key.sign(&th);
     let pending = PendingActivation {
         keys: SessionKeys::derive(th, &z)?,
         params,
