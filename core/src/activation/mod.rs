@@ -11,9 +11,9 @@
 //! ([`ActivationResult`]). Both sides then derive the seed from `k_seed` and
 //! the token ID.
 //!
-//! [`client`] holds the app's state machine ([`ClientActivation`] →
+//! The app's side is a state machine ([`ClientActivation`] →
 //! [`VerifiedActivation`] → [`AwaitingResult`] → [`ActivatedToken`]);
-//! [`server`] holds the server's two steps ([`respond`], then
+//! the server's side is two steps ([`respond`], then
 //! [`PendingActivation::open_password`] and [`PendingActivation::complete`]).
 //! Everything here is pure: no network, no clock. `docs/protocol.md` is the
 //! specification, with a worked example that the tests replay.
