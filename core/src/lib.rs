@@ -1,6 +1,8 @@
 //! Ichie's domain: OTP codes, `otpauth://` URIs, the encrypted token vault, the
-//! clock check and the facade that the shells and the CLI drive.
+//! clock check, the activation protocol and the facade that the shells and the
+//! CLI drive.
 
+pub mod activation;
 pub mod app;
 pub mod backup;
 pub mod clock;

@@ -1,0 +1,214 @@
+//! The key schedule: X25519 secret → HKDF-SHA256 → `k_c2s`, `k_s2c`, `k_seed` → seed.
+
+use std::fmt;
+
+use ring::{aead, agreement, hkdf, hmac};
+use zeroize::Zeroizing;
+
+use super::ActivationError;
+use super::messages::Identifier;
+use super::transcript::TranscriptHash;
+use crate::otp::Algorithm;
+
+/// HKDF info of the client-to-server key.
+pub(crate) const INFO_C2S: &[u8] = b"ichie c2s key";
+/// HKDF info of the server-to-client key.
+pub(crate) const INFO_S2C: &[u8] = b"ichie s2c key";
+/// HKDF info of the seed key.
+pub(crate) const INFO_SEED: &[u8] = b"ichie seed key";
+/// Prefix of the seed's HKDF info (followed by the token ID).
+pub(crate) const INFO_SEED_PREFIX: &[u8] = b"seed";
+/// Prefix of the confirmation MAC's message (followed by `TH`).
+pub(crate) const CONFIRM_PREFIX: &[u8] = b"confirm";
+
+/// A 32-byte secret key, zeroized on drop.
+pub(crate) type Key32 = Zeroizing<[u8; 32]>;
+
+/// `Z = X25519(own private key, peer public key)`; a malformed or low-order
+/// peer key (all-zero result, which ring refuses) is [`ActivationError::InvalidPeerKey`].
+pub(crate) fn shared_secret(
+    own: agreement::EphemeralPrivateKey,
+    peer_public_key: &[u8; 32],
+) -> Result<Key32, ActivationError> {
+    let peer = agreement::UnparsedPublicKey::new(&agreement::X25519, peer_public_key);
+    agreement::agree_ephemeral(own, &peer, |z| {
+        let mut out = Zeroizing::new([0u8; 32]);
+        if z.len() == out.len() {
+            out.copy_from_slice(z);
+            Ok(out)
+        } else {
+            Err(ActivationError::Crypto)
+        }
+    })
+    .map_err(|_| ActivationError::InvalidPeerKey)?
+}
+
+/// `PRK = HKDF-Extract(salt = TH, IKM = Z)`, which is `HMAC-SHA256(TH, Z)`
+/// (RFC 5869 §2.2), computed directly so the worked example can show it.
+pub(crate) fn extract(th: &TranscriptHash, z: &[u8; 32]) -> Key32 {
+    let salt = hmac::Key::new(hmac::HMAC_SHA256, th);
+    let mut prk = Zeroizing::new([0u8; 32]);
+    prk.copy_from_slice(hmac::sign(&salt, z).as_ref());
+    prk
+}
+
+/// An HKDF output length for ring.
+struct Len(usize);
+
+impl hkdf::KeyType for Len {
+    fn len(&self) -> usize {
+        self.0
+    }
+}
+
+/// `HKDF-Expand(PRK, info, len)` into a zeroized buffer.
+fn expand(
+    prk: &[u8; 32],
+    info: &[&[u8]],
+    len: usize,
+) -> Result<Zeroizing<Vec<u8>>, ActivationError> {
+    let prk = hkdf::Prk::new_less_safe(hkdf::HKDF_SHA256, prk);
+    let mut out = Zeroizing::new(vec![0u8; len]);
+    prk.expand(info, Len(len))?.fill(&mut out)?;
+    Ok(out)
+}
+
+fn expand32(prk: &[u8; 32], info: &[u8]) -> Result<Key32, ActivationError> {
+    let bytes = expand(prk, &[info], 32)?;
+    let mut out = Zeroizing::new([0u8; 32]);
+    out.copy_from_slice(&bytes);
+    Ok(out)
+}
+
+/// What both sides hold once the challenge is signed (server) or verified (app).
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct SessionKeys {
+    /// The transcript hash (not secret; the AAD of both ciphertexts).
+    pub(crate) th: TranscriptHash,
+    /// Encrypts the password, app to server.
+    pub(crate) k_c2s: Key32,
+    /// Encrypts the result, server to app.
+    pub(crate) k_s2c: Key32,
+    /// The PRK of the seed.
+    pub(crate) k_seed: Key32,
+}
+
+impl SessionKeys {
+    /// The three keys from `Z` and `TH`.
+    pub(crate) fn derive(th: TranscriptHash, z: &[u8; 32]) -> Result<Self, ActivationError> {
+        let prk = extract(&th, z);
+        Ok(Self {
+            th,
+            k_c2s: expand32(&prk, INFO_C2S)?,
+            k_s2c: expand32(&prk, INFO_S2C)?,
+            k_seed: expand32(&prk, INFO_SEED)?,
+        })
+    }
+
+    /// `seed = HKDF-Expand(k_seed, "seed" || token_id, hash length of the algorithm)`.
+    pub(crate) fn seed(
+        &self,
+        token_id: &Identifier,
+        algorithm: Algorithm,
+    ) -> Result<Zeroizing<Vec<u8>>, ActivationError> {
+        expand(
+            &self.k_seed,
+            &[INFO_SEED_PREFIX, token_id.as_str().as_bytes()],
+            algorithm.output_len(),
+        )
+    }
+}
+
+impl fmt::Debug for SessionKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionKeys").finish_non_exhaustive()
+    }
+}
+
+/// `HMAC-SHA256(key = seed, "confirm" || TH)`.
+pub(crate) fn confirmation_mac(seed: &[u8], th: &TranscriptHash) -> [u8; 32] {
+    let key = hmac::Key::new(hmac::HMAC_SHA256, seed);
+    let mut ctx = hmac::Context::with_key(&key);
+    ctx.update(CONFIRM_PREFIX);
+    ctx.update(th);
+    let mut out = [0u8; 32];
+    out.copy_from_slice(ctx.sign().as_ref());
+    out
+}
+
+/// Checks a confirmation MAC in constant time.
+pub(crate) fn confirmation_matches(seed: &[u8], th: &TranscriptHash, mac: &[u8]) -> bool {
+    let key = hmac::Key::new(hmac::HMAC_SHA256, seed);
+    let mut message = Vec::with_capacity(CONFIRM_PREFIX.len() + th.len());
+    message.extend_from_slice(CONFIRM_PREFIX);
+    message.extend_from_slice(th);
+    hmac::verify(&key, &message, mac).is_ok()
+}
+
+/// The all-zero GCM nonce. Safe only because each of `k_c2s` and `k_s2c`
+/// encrypts exactly one message: the APIs consume their state when they
+/// encrypt, and the server consumes a pending activation at its first confirm.
+fn zero_nonce() -> aead::Nonce {
+    aead::Nonce::assume_unique_for_key([0u8; aead::NONCE_LEN])
+}
+
+fn aead_key(key: &[u8; 32]) -> Result<aead::LessSafeKey, ActivationError> {
+    Ok(aead::LessSafeKey::new(aead::UnboundKey::new(
+        &aead::AES_256_GCM,
+        key,
+    )?))
+}
+
+/// AES-256-GCM(key, zero nonce, aad = TH) of `plaintext`, tag appended.
+pub(crate) fn seal(
+    key: &[u8; 32],
+    th: &TranscriptHash,
+    plaintext: &[u8],
+) -> Result<Vec<u8>, ActivationError> {
+    let mut in_out = plaintext.to_vec();
+    aead_key(key)?.seal_in_place_append_tag(zero_nonce(), aead::Aad::from(th), &mut in_out)?;
+    Ok(in_out)
+}
+
+/// Opens what [`seal`] made; any failure is [`ActivationError::DecryptFailed`].
+pub(crate) fn open(
+    key: &[u8; 32],
+    th: &TranscriptHash,
+    ciphertext: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, ActivationError> {
+    let mut in_out = Zeroizing::new(ciphertext.to_vec());
+    let len = aead_key(key)?
+        .open_in_place(zero_nonce(), aead::Aad::from(th), &mut in_out)
+        .map_err(|_| ActivationError::DecryptFailed)?
+        .len();
+    in_out.truncate(len);
+    Ok(in_out)
+}
+
+/// The plaintext of the result: `u32be(len(token_id)) || token_id || mac`.
+pub(crate) fn encode_result(token_id: &Identifier, mac: &[u8; 32]) -> Zeroizing<Vec<u8>> {
+    let id = token_id.as_str().as_bytes();
+    let mut out = Zeroizing::new(Vec::with_capacity(4 + id.len() + mac.len()));
+    // Identifiers are at most 128 bytes.
+    out.extend_from_slice(&(id.len() as u32).to_be_bytes());
+    out.extend_from_slice(id);
+    out.extend_from_slice(mac);
+    out
+}
+
+/// Reads [`encode_result`]'s layout back, strictly (no trailing bytes).
+pub(crate) fn decode_result(plaintext: &[u8]) -> Result<(Identifier, [u8; 32]), ActivationError> {
+    let bad = |why: &str| ActivationError::BadMessage(format!("activation result: {why}"));
+    let (len, rest) = plaintext
+        .split_first_chunk::<4>()
+        .ok_or_else(|| bad("too short"))?;
+    let len = u32::from_be_bytes(*len) as usize;
+    if len > Identifier::MAX_LEN || rest.len() != len + 32 {
+        return Err(bad("wrong length"));
+    }
+    let (id, mac) = rest.split_at(len);
+    let id = std::str::from_utf8(id).map_err(|_| bad("token ID is not UTF-8"))?;
+    let mut out = [0u8; 32];
+    out.copy_from_slice(mac);
+    Ok((Identifier::new(id)?, out))
+}

@@ -1,0 +1,370 @@
+//! The wire messages: JSON bodies whose binary fields are unpadded base64url.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use super::ActivationError;
+use crate::otp::{Algorithm, Digits, Step};
+use crate::token::{OtpKind, OtpParams};
+
+/// An identifier on the wire (service ID, user ID, activation ID, key ID,
+/// token ID): 1 to 128 bytes of UTF-8 without control characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Identifier(String);
+
+impl Identifier {
+    /// The longest identifier accepted, in UTF-8 bytes.
+    pub const MAX_LEN: usize = 128;
+
+    /// Checks `text`: non-empty, at most [`Self::MAX_LEN`] bytes, no control
+    /// characters (which would make logs and displays ambiguous).
+    pub fn new(text: &str) -> Result<Self, ActivationError> {
+        if text.is_empty() {
+            return Err(ActivationError::BadMessage("an identifier is empty".into()));
+        }
+        if text.len() > Self::MAX_LEN {
+            return Err(ActivationError::BadMessage(format!(
+                "an identifier is {} bytes long; at most {} are allowed",
+                text.len(),
+                Self::MAX_LEN
+            )));
+        }
+        if text.chars().any(char::is_control) {
+            return Err(ActivationError::BadMessage(
+                "an identifier contains a control character".into(),
+            ));
+        }
+        Ok(Self(text.to_owned()))
+    }
+
+    /// The identifier as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Identifier {
+    type Error = ActivationError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::new(&value)
+    }
+}
+
+impl From<Identifier> for String {
+    fn from(value: Identifier) -> Self {
+        value.0
+    }
+}
+
+impl fmt::Display for Identifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The token parameters an activation issues: always TOTP with T0 = 0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TotpParams {
+    /// HMAC hash function: `"SHA1"`, `"SHA256"` or `"SHA512"`.
+    pub algorithm: Algorithm,
+    /// Code length: 6, 7 or 8.
+    pub digits: Digits,
+    /// Time step in seconds: 1 to 3600 (30 or 60 in practice).
+    pub period: Step,
+}
+
+impl TotpParams {
+    /// The parameters as the token record holds them.
+    pub fn to_otp_params(self) -> OtpParams {
+        OtpParams {
+            algorithm: self.algorithm,
+            digits: self.digits,
+            kind: OtpKind::Totp {
+                step: self.period,
+                t0: 0,
+            },
+        }
+    }
+}
+
+impl TryFrom<OtpParams> for TotpParams {
+    type Error = ActivationError;
+
+    /// Refuses HOTP and a non-zero T0, which the protocol does not carry.
+    fn try_from(params: OtpParams) -> Result<Self, Self::Error> {
+        match params.kind {
+            OtpKind::Totp { step, t0: 0 } => Ok(Self {
+                algorithm: params.algorithm,
+                digits: params.digits,
+                period: step,
+            }),
+            OtpKind::Totp { .. } => Err(ActivationError::UnsupportedParams(
+                "activation issues TOTP tokens with T0 = 0 only".into(),
+            )),
+            OtpKind::Hotp { .. } => Err(ActivationError::UnsupportedParams(
+                "activation issues TOTP tokens, not HOTP".into(),
+            )),
+        }
+    }
+}
+
+/// Step 1, `POST /v1/activations`: the app's ephemeral key and nonce.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivationRequest {
+    /// Protocol version; 1.
+    pub version: u32,
+    /// The service the token is for, as the issuance e-mail gives it.
+    pub service_id: Identifier,
+    /// The user at that service, as the issuance e-mail gives it.
+    pub user_id: Identifier,
+    /// `e_C`: the app's ephemeral X25519 public key.
+    #[serde(with = "b64_array")]
+    pub client_public_key: [u8; 32],
+    /// `N_C`: 32 random bytes.
+    #[serde(with = "b64_array")]
+    pub client_nonce: [u8; 32],
+}
+
+/// Step 2, the answer to `POST /v1/activations`: the server's signed half.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivationChallenge {
+    /// The ID under which the server keeps this activation (used in the URL of step 3).
+    pub activation_id: Identifier,
+    /// `e_S`: the server's ephemeral X25519 public key.
+    #[serde(with = "b64_array")]
+    pub server_public_key: [u8; 32],
+    /// `N_S`: 32 random bytes.
+    #[serde(with = "b64_array")]
+    pub server_nonce: [u8; 32],
+    /// The server's clock, Unix milliseconds (signed: the app checks its clock against it).
+    pub server_time_ms: u64,
+    /// The parameters of the token being activated.
+    pub params: TotpParams,
+    /// Which of the server's signing keys signed.
+    pub key_id: Identifier,
+    /// Ed25519 over `"ichie-activation-v1" || TH`.
+    #[serde(with = "b64_array")]
+    pub signature: [u8; 64],
+}
+
+/// Step 3, `POST /v1/activations/{activation_id}/confirm`: the password, encrypted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivationConfirm {
+    /// AES-256-GCM under `k_c2s`, zero nonce, AAD `TH`, of the password's
+    /// ASCII digits: 20 to 24 bytes with the tag.
+    #[serde(with = "b64_vec")]
+    pub ciphertext: Vec<u8>,
+}
+
+/// Step 4, the answer to the confirm request: token ID and confirmation, encrypted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivationResult {
+    /// AES-256-GCM under `k_s2c`, zero nonce, AAD `TH`, of
+    /// `u32be(len(token_id)) || token_id || HMAC-SHA256(seed, "confirm" || TH)`.
+    #[serde(with = "b64_vec")]
+    pub ciphertext: Vec<u8>,
+}
+
+macro_rules! json_message {
+    ($($ty:ty),*) => {$(
+        impl $ty {
+            /// Parses the message from a JSON body; every field is checked.
+            pub fn from_json(body: &[u8]) -> Result<Self, ActivationError> {
+                from_json(body)
+            }
+
+            /// The message as a JSON body.
+            pub fn to_json(&self) -> Result<Vec<u8>, ActivationError> {
+                serde_json::to_vec(self).map_err(|e| ActivationError::BadMessage(e.to_string()))
+            }
+        }
+    )*};
+}
+
+json_message!(
+    ActivationRequest,
+    ActivationChallenge,
+    ActivationConfirm,
+    ActivationResult,
+    ActivationErrorBody
+);
+
+fn from_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ActivationError> {
+    serde_json::from_slice(body).map_err(|e| ActivationError::BadMessage(e.to_string()))
+}
+
+/// The stable error codes of the activation endpoints (see `docs/protocol.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// 404: no such issuance or activation, or it expired, was used, or is locked
+    /// (step 1 does not say which, so user IDs cannot be probed).
+    UnknownOrExpired,
+    /// 403: the activation password is wrong; `attempts_left` says how many remain.
+    WrongPassword,
+    /// 423: too many wrong passwords; an operator must unlock the user.
+    Locked,
+    /// 410: the token was revoked.
+    Revoked,
+    /// 400: a malformed message, a bad key or a ciphertext that does not decrypt.
+    BadRequest,
+    /// 400: a protocol version the server does not speak.
+    VersionUnsupported,
+    /// 429: too many requests from this client; retry later.
+    RateLimited,
+    /// 500: the server failed; nothing about the cause is disclosed.
+    Internal,
+}
+
+impl ErrorCode {
+    /// Every code, for tables and tests.
+    pub const ALL: [ErrorCode; 8] = [
+        Self::UnknownOrExpired,
+        Self::WrongPassword,
+        Self::Locked,
+        Self::Revoked,
+        Self::BadRequest,
+        Self::VersionUnsupported,
+        Self::RateLimited,
+        Self::Internal,
+    ];
+
+    /// The code as it appears in [`ActivationErrorBody::code`].
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::UnknownOrExpired => "unknown_or_expired",
+            Self::WrongPassword => "wrong_password",
+            Self::Locked => "locked",
+            Self::Revoked => "revoked",
+            Self::BadRequest => "bad_request",
+            Self::VersionUnsupported => "version_unsupported",
+            Self::RateLimited => "rate_limited",
+            Self::Internal => "internal",
+        }
+    }
+
+    /// The HTTP status that goes with the code.
+    pub fn http_status(self) -> u16 {
+        match self {
+            Self::UnknownOrExpired => 404,
+            Self::WrongPassword => 403,
+            Self::Locked => 423,
+            Self::Revoked => 410,
+            Self::BadRequest | Self::VersionUnsupported => 400,
+            Self::RateLimited => 429,
+            Self::Internal => 500,
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ErrorCode {
+    type Err = ActivationError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|code| code.as_str() == s)
+            .ok_or_else(|| ActivationError::BadMessage(format!("unknown error code {s:?}")))
+    }
+}
+
+/// The JSON body of every error answer of the activation endpoints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivationErrorBody {
+    /// One of the stable codes of [`ErrorCode`]; a client treats unknown codes
+    /// like `internal`.
+    pub code: String,
+    /// A human-readable explanation (English); never contains secrets.
+    pub message: String,
+    /// With `wrong_password` (and `locked`: 0): how many attempts remain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempts_left: Option<u32>,
+}
+
+impl ActivationErrorBody {
+    /// A body with `code` and `message` and no attempt count.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code: code.as_str().to_owned(),
+            message: message.into(),
+            attempts_left: None,
+        }
+    }
+
+    /// The same body saying how many attempts remain.
+    pub fn with_attempts_left(mut self, attempts_left: u32) -> Self {
+        self.attempts_left = Some(attempts_left);
+        self
+    }
+
+    /// The code, if it is one this version knows.
+    pub fn error_code(&self) -> Option<ErrorCode> {
+        self.code.parse().ok()
+    }
+}
+
+/// The longest ciphertext any v1 message carries (bytes), bounding decoding work.
+const MAX_CIPHERTEXT_LEN: usize = 256;
+
+mod b64_array {
+    //! Fixed-length byte arrays as unpadded base64url.
+    use data_encoding::BASE64URL_NOPAD;
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub fn serialize<S: Serializer, const N: usize>(
+        bytes: &[u8; N],
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&BASE64URL_NOPAD.encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>, const N: usize>(
+        deserializer: D,
+    ) -> Result<[u8; N], D::Error> {
+        let text = String::deserialize(deserializer)?;
+        if text.len() != BASE64URL_NOPAD.encode_len(N) {
+            return Err(D::Error::custom(format!(
+                "expected {N} bytes as unpadded base64url"
+            )));
+        }
+        let bytes = BASE64URL_NOPAD
+            .decode(text.as_bytes())
+            .map_err(|_| D::Error::custom("invalid unpadded base64url"))?;
+        bytes
+            .try_into()
+            .map_err(|_| D::Error::custom(format!("expected {N} bytes")))
+    }
+}
+
+mod b64_vec {
+    //! Variable-length byte strings (bounded) as unpadded base64url.
+    use data_encoding::BASE64URL_NOPAD;
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    use super::MAX_CIPHERTEXT_LEN;
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&BASE64URL_NOPAD.encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        if text.len() > BASE64URL_NOPAD.encode_len(MAX_CIPHERTEXT_LEN) {
+            return Err(D::Error::custom(format!(
+                "a ciphertext is longer than {MAX_CIPHERTEXT_LEN} bytes"
+            )));
+        }
+        BASE64URL_NOPAD
+            .decode(text.as_bytes())
+            .map_err(|_| D::Error::custom("invalid unpadded base64url"))
+    }
+}

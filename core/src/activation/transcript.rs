@@ -1,0 +1,66 @@
+//! The transcript: canonical bytes of both messages and their hash `TH`.
+//!
+//! The JSON is only transport; what both sides hash (and the server signs) is
+//! this encoding: a fixed domain label, then every field as a 4-byte big-endian
+//! length followed by its bytes, in a fixed order.
+
+use ring::digest;
+
+use super::messages::{ActivationChallenge, ActivationRequest};
+
+/// The domain label that opens the transcript (not length-prefixed: it is fixed).
+pub(crate) const TRANSCRIPT_LABEL: &[u8] = b"ichie-activation-v1 transcript";
+
+/// `TH`: SHA-256 of the canonical transcript.
+pub(crate) type TranscriptHash = [u8; 32];
+
+/// The canonical bytes of the request and the challenge (its signature excluded).
+pub(crate) fn transcript_bytes(
+    request: &ActivationRequest,
+    challenge: &ActivationChallenge,
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(512);
+    out.extend_from_slice(TRANSCRIPT_LABEL);
+    let params = challenge.params;
+    let fields: [&[u8]; 13] = [
+        &request.version.to_be_bytes(),
+        request.service_id.as_str().as_bytes(),
+        request.user_id.as_str().as_bytes(),
+        &request.client_public_key,
+        &request.client_nonce,
+        challenge.activation_id.as_str().as_bytes(),
+        &challenge.server_public_key,
+        &challenge.server_nonce,
+        &challenge.server_time_ms.to_be_bytes(),
+        params.algorithm.name().as_bytes(),
+        &[params.digits.get()],
+        &params.period.as_secs().to_be_bytes(),
+        challenge.key_id.as_str().as_bytes(),
+    ];
+    for field in fields {
+        // Every field is at most 128 bytes (identifiers) or fixed, so the
+        // length always fits in a u32.
+        out.extend_from_slice(&(field.len() as u32).to_be_bytes());
+        out.extend_from_slice(field);
+    }
+    out
+}
+
+/// `TH = SHA-256(transcript_bytes)`.
+pub(crate) fn transcript_hash(
+    request: &ActivationRequest,
+    challenge: &ActivationChallenge,
+) -> TranscriptHash {
+    let bytes = transcript_bytes(request, challenge);
+    let mut th = [0u8; 32];
+    th.copy_from_slice(digest::digest(&digest::SHA256, &bytes).as_ref());
+    th
+}
+
+/// The message the server signs: `"ichie-activation-v1" || TH`.
+pub(crate) fn signed_message(th: &TranscriptHash) -> Vec<u8> {
+    let mut message = Vec::with_capacity(super::SIGNATURE_LABEL.len() + th.len());
+    message.extend_from_slice(super::SIGNATURE_LABEL);
+    message.extend_from_slice(th);
+    message
+}
