@@ -20,12 +20,14 @@
 
 mod client;
 mod keys;
+mod link;
 mod messages;
 mod password;
 mod server;
 mod transcript;
 
 pub use client::{ActivatedToken, AwaitingResult, ClientActivation, PinnedKey, VerifiedActivation};
+pub use link::ActivationLink;
 pub use messages::{
     ActivationChallenge, ActivationConfirm, ActivationErrorBody, ActivationRequest,
     ActivationResult, ErrorCode, Identifier, TotpParams,
