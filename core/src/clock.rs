@@ -66,6 +66,23 @@ pub enum ClockError {
     Timeout,
 }
 
+#[cfg(feature = "client")]
+impl From<crate::https::TransportError> for ClockError {
+    fn from(error: crate::https::TransportError) -> Self {
+        use crate::https::TransportError;
+        match error {
+            TransportError::Network(m) => Self::Network(m),
+            TransportError::Tls(m) => Self::Tls(m),
+            TransportError::Timeout => Self::Timeout,
+            TransportError::Http { status } => Self::Http { status },
+            TransportError::BadResponse(m) => Self::BadResponse(m),
+            // A variant added later still reaches the user as a network error.
+            #[allow(unreachable_patterns)]
+            other => Self::Network(other.to_string()),
+        }
+    }
+}
+
 /// The device's wall clock, as Unix milliseconds. Shells may supply their own.
 pub trait WallClock: Send + Sync {
     /// The current time in milliseconds since 1970-01-01T00:00:00Z.

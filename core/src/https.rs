@@ -17,6 +17,9 @@ use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 
 #[cfg(test)]
 pub(crate) mod test_support;
+pub(crate) mod transport;
+
+pub use transport::TransportError;
 
 /// How many redirects the client follows (all of them to HTTPS URLs).
 pub const MAX_REDIRECTS: usize = 5;

@@ -1,6 +1,5 @@
 //! Time sources over HTTPS: the Ichie server's JSON time endpoint and any server's `Date` header.
 
-use std::error::Error as StdError;
 use std::time::UNIX_EPOCH;
 
 use reqwest::header::{ACCEPT, DATE};
@@ -8,15 +7,13 @@ use reqwest::{Client, Response, StatusCode, Url};
 use serde::Deserialize;
 
 use super::{ClockError, Sample, TimeSource, WallClock};
+use crate::https::transport::{self, snippet, truncate};
 
 /// The most bytes read from a time endpoint's answer.
 const MAX_BODY: usize = 4 * 1024;
 
 /// How much of an unexpected answer an error message quotes.
 const SNIPPET_CHARS: usize = 48;
-
-/// How long an error message built from a transport error chain may get.
-const MAX_MESSAGE_CHARS: usize = 300;
 
 /// The Ichie server's time endpoint, with millisecond resolution.
 ///
@@ -152,91 +149,13 @@ fn parse_date(value: &[u8]) -> Result<u64, ClockError> {
 }
 
 /// Reads the body, refusing more than [`MAX_BODY`] bytes.
-async fn read_body(mut response: Response) -> Result<Vec<u8>, ClockError> {
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(map_error)? {
-        if body.len() + chunk.len() > MAX_BODY {
-            return Err(ClockError::BadResponse(format!(
-                "the answer is longer than {MAX_BODY} bytes"
-            )));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
+async fn read_body(response: Response) -> Result<Vec<u8>, ClockError> {
+    Ok(transport::read_body(response, MAX_BODY).await?)
 }
 
 /// Sorts a transport error into TLS, timeout, network or bad response.
 pub(crate) fn map_error(error: reqwest::Error) -> ClockError {
-    if let Some(tls) = find_rustls_error(&error) {
-        return ClockError::Tls(tls.to_string());
-    }
-    if error.is_timeout() {
-        return ClockError::Timeout;
-    }
-    if let Some(status) = error.status() {
-        return ClockError::Http {
-            status: status.as_u16(),
-        };
-    }
-    if error.is_decode() || error.is_body() {
-        return ClockError::BadResponse(describe(&error));
-    }
-    ClockError::Network(describe(&error))
-}
-
-/// The first rustls error in the chain, looking inside `io::Error`s too
-/// (whose `source` skips the error they wrap).
-fn find_rustls_error<'a>(error: &'a (dyn StdError + 'static)) -> Option<&'a rustls::Error> {
-    let mut current = Some(error);
-    while let Some(error) = current {
-        if let Some(tls) = error.downcast_ref::<rustls::Error>() {
-            return Some(tls);
-        }
-        let wrapped = error
-            .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref());
-        if let Some(tls) = wrapped.and_then(|inner| find_rustls_error(inner)) {
-            return Some(tls);
-        }
-        current = error.source();
-    }
-    None
-}
-
-/// The error chain as one line, without the URL (it may carry credentials), shortened.
-fn describe(error: &reqwest::Error) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let top = error.to_string();
-    let top = match error.url() {
-        Some(url) => top
-            .replace(&format!(" ({url})"), "")
-            .replace(url.as_str(), "<url>"),
-        None => top,
-    };
-    parts.push(top);
-    let mut current = error.source();
-    while let Some(error) = current {
-        let part = error.to_string();
-        if parts.last() != Some(&part) {
-            parts.push(part);
-        }
-        current = error.source();
-    }
-    truncate(&parts.join(": "), MAX_MESSAGE_CHARS)
-}
-
-/// The start of an unexpected answer, quoted and escaped.
-fn snippet(bytes: &[u8]) -> String {
-    let text = String::from_utf8_lossy(bytes);
-    let mut quoted = format!("{:?}", truncate(&text, SNIPPET_CHARS));
-    if text.chars().count() > SNIPPET_CHARS {
-        quoted.push('…');
-    }
-    quoted
-}
-
-fn truncate(text: &str, max_chars: usize) -> String {
-    text.chars().take(max_chars).collect()
+    transport::classify(error).into()
 }
 
 #[cfg(test)]
