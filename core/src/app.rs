@@ -49,6 +49,23 @@ pub enum AppError {
     /// No token matches what the user asked for.
     #[error("no token matches {0:?}")]
     NoMatch(String),
+    /// Activation could not go on: wrong password (with attempts left),
+    /// locked, expired, revoked, a forged answer, the network, TLS.
+    #[cfg(feature = "client")]
+    #[error(transparent)]
+    Activation(#[from] crate::activation::ActivationClientError),
+    /// An activation input or message was refused (e.g. the password is not 4–8 digits).
+    #[error(transparent)]
+    Protocol(#[from] crate::activation::ActivationError),
+    /// The device clock is so far off that the token's codes would be wrong.
+    #[error(
+        "this device's clock is off by {:+.1} s; codes would be refused (fix the clock or accept a correction)",
+        *offset_ms as f64 / 1000.0
+    )]
+    ClockOff {
+        /// Server time minus device time, in milliseconds.
+        offset_ms: i64,
+    },
     /// Several tokens match; the user must be more precise.
     #[error("{query:?} matches {} tokens: {}", names.len(), names.join(", "))]
     Ambiguous {
@@ -138,6 +155,44 @@ pub struct AddReport {
     pub added: Vec<String>,
     /// Names of tokens left out because the vault already had them.
     pub skipped_duplicates: Vec<String>,
+}
+
+/// What to do when activation finds the device clock so far off that codes
+/// would be wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ClockPolicy {
+    /// Stop before the password is sent, with [`AppError::ClockOff`].
+    #[default]
+    Refuse,
+    /// Go on and store the measured offset as the clock correction.
+    ApplyCorrection,
+}
+
+/// What an activation did.
+#[derive(Debug, Clone, Serialize)]
+pub struct ActivationReport {
+    /// The new token's vault id.
+    pub id: String,
+    /// How the token is named in the list.
+    pub name: String,
+    /// The device clock against the server's signed time.
+    pub clock: ClockReport,
+    /// Whether the measured offset was stored as the clock correction.
+    pub correction_applied: bool,
+}
+
+/// One activated token's state as its server reported it.
+#[cfg(feature = "client")]
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusOutcome {
+    /// Vault id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// The server's answer, when it gave one.
+    pub state: Option<crate::activation::RemoteTokenState>,
+    /// Why there is no answer.
+    pub error: Option<String>,
 }
 
 /// The result of a clock check: the measured offset and what it means.
@@ -560,6 +615,138 @@ impl App {
     ) -> Result<AddReport, AppError> {
         let tokens = backup::import(bytes, passphrase)?;
         self.add_specs(tokens.into_iter().map(|t| (t.spec, t.origin, t.state)))
+    }
+
+    /// Refuses early (before a server is asked) when the vault has no room
+    /// for another token.
+    #[cfg(feature = "client")]
+    fn ensure_room(&self) -> Result<(), AppError> {
+        let limit = self.vault.options().max_tokens;
+        if self.tokens().len() >= limit {
+            return Err(VaultError::Full { limit }.into());
+        }
+        Ok(())
+    }
+
+    /// Activates a token issued by an Ichie server: checks the password's
+    /// format and the vault's room first, verifies the signed challenge,
+    /// judges the device clock against the signed server time (refusing, or
+    /// storing a correction, as `policy` says) before the password is sent,
+    /// then stores the derived token labelled `issuer` / user ID.
+    #[cfg(feature = "client")]
+    pub async fn activate(
+        &mut self,
+        client: &crate::activation::ActivationClient,
+        target: &crate::activation::ActivationTarget,
+        password: &str,
+        issuer: Option<String>,
+        policy: ClockPolicy,
+    ) -> Result<ActivationReport, AppError> {
+        let password = crate::activation::ActivationPassword::new(password)?;
+        self.ensure_room()?;
+        let begun = client.begin(target, &*self.clock).await?;
+        let params = begun.verified().params();
+        let step = match params.kind {
+            OtpKind::Totp { step, .. } => step,
+            OtpKind::Hotp { .. } => Step::default(),
+        };
+        let estimate = begun.clock();
+        let clock = ClockReport {
+            estimate,
+            verdict: clock::verdict(&estimate, step),
+            judged_step_s: step.as_secs(),
+        };
+        if clock.verdict == ClockVerdict::CodesWrong && policy == ClockPolicy::Refuse {
+            return Err(AppError::ClockOff {
+                offset_ms: estimate.offset_ms,
+            });
+        }
+        let activated = client.complete(begun, &password).await?;
+        let binding = crate::token::ServerBinding {
+            base_url: target.base_url.clone(),
+            token_id: activated.token_id.clone(),
+        };
+        let spec = activated.into_spec(
+            issuer.or_else(|| Some(target.service_id.as_str().to_owned())),
+            target.user_id.as_str().to_owned(),
+        );
+        let token = Token::new(spec, Origin::Activated(binding))?;
+        let id = token.id.clone();
+        let correct = policy == ClockPolicy::ApplyCorrection && clock.verdict != ClockVerdict::Fine;
+        self.update(move |c| {
+            c.tokens.push(token);
+            if correct {
+                c.clock_correction_ms = estimate.offset_ms;
+            }
+            Ok(())
+        })?;
+        Ok(ActivationReport {
+            id: id.to_string(),
+            name: self.token(&id)?.spec.display_name(),
+            clock,
+            correction_applied: correct,
+        })
+    }
+
+    /// Asks each activated token's server for its state and marks revoked
+    /// tokens (and active ones again). One unreachable server does not stop
+    /// the others: each token gets its own outcome.
+    #[cfg(feature = "client")]
+    pub async fn refresh_status(
+        &mut self,
+        client: &crate::activation::ActivationClient,
+    ) -> Result<Vec<StatusOutcome>, AppError> {
+        use crate::activation::RemoteTokenState;
+        let bound: Vec<(TokenId, String, crate::token::ServerBinding)> = self
+            .tokens()
+            .iter()
+            .filter_map(|t| match &t.origin {
+                Origin::Activated(b) => Some((t.id.clone(), t.spec.display_name(), b.clone())),
+                Origin::Imported => None,
+            })
+            .collect();
+        let mut outcomes = Vec::with_capacity(bound.len());
+        let mut changes: Vec<(TokenId, TokenState)> = Vec::new();
+        for (id, name, binding) in bound {
+            let result = client
+                .token_status(&binding.base_url, &binding.token_id)
+                .await;
+            let (state, error) = match result {
+                Ok(state) => (Some(state), None),
+                Err(crate::activation::ActivationClientError::Revoked) => {
+                    (Some(RemoteTokenState::Revoked), None)
+                }
+                Err(e) => (None, Some(e.to_string())),
+            };
+            match state {
+                Some(RemoteTokenState::Revoked) => changes.push((id.clone(), TokenState::Revoked)),
+                Some(RemoteTokenState::Active | RemoteTokenState::Locked) => {
+                    changes.push((id.clone(), TokenState::Active))
+                }
+                None => {}
+            }
+            outcomes.push(StatusOutcome {
+                id: id.to_string(),
+                name,
+                state,
+                error,
+            });
+        }
+        let differs = changes
+            .iter()
+            .any(|(id, state)| self.token(id).is_ok_and(|t| t.state != *state));
+        if differs {
+            self.update(move |c| {
+                for (id, state) in changes {
+                    // A token deleted meanwhile is simply skipped.
+                    if let Ok(token) = c.token_mut(&id) {
+                        token.state = state;
+                    }
+                }
+                Ok(())
+            })?;
+        }
+        Ok(outcomes)
     }
 }
 

@@ -19,20 +19,26 @@
 //! specification, with a worked example that the tests replay.
 
 mod client;
+mod directory;
 mod keys;
 mod link;
 mod messages;
 mod password;
+#[cfg(feature = "client")]
+mod remote;
 mod server;
 mod transcript;
 
 pub use client::{ActivatedToken, AwaitingResult, ClientActivation, PinnedKey, VerifiedActivation};
+pub use directory::{ActivationTarget, ServiceDirectory, ServiceEntry};
 pub use link::ActivationLink;
 pub use messages::{
     ActivationChallenge, ActivationConfirm, ActivationErrorBody, ActivationRequest,
     ActivationResult, ErrorCode, Identifier, TotpParams,
 };
 pub use password::{ActivationPassword, password_verifier, verify_password};
+#[cfg(feature = "client")]
+pub use remote::{ActivationClient, ActivationClientError, BegunActivation, RemoteTokenState};
 pub use server::{PendingActivation, SigningKey, respond};
 
 #[doc(hidden)]

@@ -1,0 +1,194 @@
+//! The service directory: service ID → server URL and pinned signing keys,
+//! shipped with the app or loaded from a file.
+//!
+//! File format (JSON):
+//! `{"services": [{"service_id": "example-bank", "name": "Example Bank",
+//!   "base_url": "https://otp.example.com", "keys": [{"key_id": "k1",
+//!   "public_key": "<base64url Ed25519 key>"}]}]}`
+
+use serde::Deserialize;
+
+use super::{ActivationError, ActivationLink, Identifier, PinnedKey};
+
+/// Where and as whom to activate, and which signing keys to trust.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActivationTarget {
+    /// The server's base URL (`https://otp.example.com`).
+    pub base_url: String,
+    /// The service ID from the issuance e-mail.
+    pub service_id: Identifier,
+    /// The user ID from the issuance e-mail.
+    pub user_id: Identifier,
+    /// The signing keys pinned for the service.
+    pub pinned: Vec<PinnedKey>,
+}
+
+impl From<ActivationLink> for ActivationTarget {
+    fn from(link: ActivationLink) -> Self {
+        Self {
+            base_url: link.base_url,
+            service_id: link.service_id,
+            user_id: link.user_id,
+            pinned: vec![link.pinned],
+        }
+    }
+}
+
+/// The services an app can activate tokens for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServiceDirectory {
+    services: Vec<ServiceEntry>,
+}
+
+/// One service: where its server is and which keys sign its challenges.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceEntry {
+    /// The service ID users type.
+    pub service_id: Identifier,
+    /// A display name for token lists (defaults to the service ID).
+    pub name: String,
+    /// The server's base URL.
+    pub base_url: String,
+    /// The signing keys pinned for the service (several while keys rotate).
+    pub keys: Vec<PinnedKey>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileDirectory {
+    services: Vec<FileEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileEntry {
+    service_id: String,
+    #[serde(default)]
+    name: Option<String>,
+    base_url: String,
+    keys: Vec<FileKey>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileKey {
+    key_id: String,
+    public_key: String,
+}
+
+impl ServiceDirectory {
+    /// Parses a directory file; every entry must be complete and https.
+    pub fn from_json(bytes: &[u8]) -> Result<Self, ActivationError> {
+        let file: FileDirectory = serde_json::from_slice(bytes)
+            .map_err(|e| ActivationError::BadMessage(format!("service directory: {e}")))?;
+        let mut services = Vec::with_capacity(file.services.len());
+        for entry in file.services {
+            let bad = |what: &str| {
+                ActivationError::BadMessage(format!(
+                    "service directory entry {:?}: {what}",
+                    entry.service_id
+                ))
+            };
+            if !entry.base_url.starts_with("https://") {
+                return Err(bad("base_url must be https://"));
+            }
+            if entry.keys.is_empty() {
+                return Err(bad("no signing key"));
+            }
+            let keys = entry
+                .keys
+                .iter()
+                .map(|k| {
+                    data_encoding::BASE64URL_NOPAD
+                        .decode(k.public_key.as_bytes())
+                        .ok()
+                        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+                        .map(|public_key| PinnedKey {
+                            key_id: k.key_id.clone(),
+                            public_key,
+                        })
+                        .ok_or_else(|| bad("a public_key is not 32 bytes of base64url"))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let service_id = Identifier::new(&entry.service_id)?;
+            if services
+                .iter()
+                .any(|s: &ServiceEntry| s.service_id == service_id)
+            {
+                return Err(bad("listed twice"));
+            }
+            services.push(ServiceEntry {
+                name: entry.name.unwrap_or_else(|| entry.service_id.clone()),
+                service_id,
+                base_url: entry.base_url.trim_end_matches('/').to_owned(),
+                keys,
+            });
+        }
+        Ok(Self { services })
+    }
+
+    /// The entry for `service_id`, if the directory has it.
+    pub fn get(&self, service_id: &str) -> Option<&ServiceEntry> {
+        self.services
+            .iter()
+            .find(|s| s.service_id.as_str() == service_id)
+    }
+
+    /// Every service, in file order.
+    pub fn services(&self) -> &[ServiceEntry] {
+        &self.services
+    }
+
+    /// What to activate for `user_id` at `service_id`; `None` if the service is unknown.
+    pub fn target(
+        &self,
+        service_id: &str,
+        user_id: &str,
+    ) -> Result<Option<ActivationTarget>, ActivationError> {
+        let Some(entry) = self.get(service_id) else {
+            return Ok(None);
+        };
+        Ok(Some(ActivationTarget {
+            base_url: entry.base_url.clone(),
+            service_id: entry.service_id.clone(),
+            user_id: Identifier::new(user_id)?,
+            pinned: entry.keys.clone(),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_directory_file_gives_targets() {
+        let pk = data_encoding::BASE64URL_NOPAD.encode(&[3; 32]);
+        let json = format!(
+            r#"{{"services":[{{"service_id":"bank","name":"Example Bank","base_url":"https://otp.example.com/","keys":[{{"key_id":"k1","public_key":"{pk}"}}]}}]}}"#
+        );
+        let dir = ServiceDirectory::from_json(json.as_bytes()).unwrap();
+        let target = dir.target("bank", "taro").unwrap().unwrap();
+        assert_eq!(target.base_url, "https://otp.example.com");
+        assert_eq!(target.pinned[0].public_key, [3; 32]);
+        assert_eq!(dir.get("bank").unwrap().name, "Example Bank");
+        assert_eq!(dir.target("other", "taro").unwrap(), None);
+    }
+
+    #[test]
+    fn bad_directories_are_refused_with_a_reason() {
+        let pk = data_encoding::BASE64URL_NOPAD.encode(&[3; 32]);
+        let cases = [
+            ("{}".to_owned(), "services"),
+            (format!(r#"{{"services":[{{"service_id":"b","base_url":"http://x","keys":[{{"key_id":"k","public_key":"{pk}"}}]}}]}}"#), "https"),
+            (r#"{"services":[{"service_id":"b","base_url":"https://x","keys":[]}]}"#.to_owned(), "no signing key"),
+            (r#"{"services":[{"service_id":"b","base_url":"https://x","keys":[{"key_id":"k","public_key":"AA"}]}]}"#.to_owned(), "32 bytes"),
+        ];
+        for (json, needle) in cases {
+            let err = ServiceDirectory::from_json(json.as_bytes())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(needle), "{json}: {err}");
+        }
+    }
+}
