@@ -83,6 +83,16 @@ pub enum Command {
         #[arg(long, short)]
         yes: bool,
     },
+    /// Activate a token issued by an Ichie server, with the activation
+    /// password (from $ICHIE_ACTIVATION_PASSWORD or asked for without echo).
+    Activate(ActivateArgs),
+    /// Ask the servers of activated tokens whether they are still active;
+    /// marks revoked tokens.
+    Status {
+        /// An extra root certificate (PEM) to trust, for private servers.
+        #[arg(long, value_name = "PEM")]
+        ca: Vec<PathBuf>,
+    },
     /// Measure this machine's clock against a time server and optionally
     /// store the correction that codes are computed with.
     Clock(ClockArgs),
@@ -129,6 +139,34 @@ pub struct AddArgs {
     /// Makes a hand-typed token counter-based (HOTP), starting at this counter.
     #[arg(long, requires = "account")]
     pub counter: Option<u64>,
+}
+
+/// Arguments of `ichie activate`.
+#[derive(Debug, clap::Args)]
+pub struct ActivateArgs {
+    /// The activation link from the issuance e-mail (ichie://activate?… or https://…/activate?…).
+    #[arg(long, conflicts_with_all = ["service", "user"], required_unless_present = "service")]
+    pub link: Option<String>,
+    /// The service ID from the issuance e-mail (looked up in the service directory).
+    #[arg(long, requires = "user")]
+    pub service: Option<String>,
+    /// The user ID from the issuance e-mail.
+    #[arg(long, requires = "service")]
+    pub user: Option<String>,
+    /// The service directory: service ID → server URL and signing keys
+    /// [default: $XDG_CONFIG_HOME/ichie/services.json].
+    #[arg(long, env = "ICHIE_SERVICE_DIRECTORY", value_name = "FILE")]
+    pub directory: Option<PathBuf>,
+    /// The name the token is listed under (default: the service ID).
+    #[arg(long)]
+    pub issuer: Option<String>,
+    /// An extra root certificate (PEM) to trust, for private servers.
+    #[arg(long, value_name = "PEM")]
+    pub ca: Vec<PathBuf>,
+    /// If this machine's clock is off by more than a step, store a correction
+    /// and go on instead of stopping.
+    #[arg(long)]
+    pub fix_clock: bool,
 }
 
 /// Arguments of `ichie clock`.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use ichie_core::app::{self, AddReport, App, AppError};
 use ichie_core::clock::{ClockVerdict, DateHeaderSource, JsonTimeSource, SystemClock};
-use ichie_core::https::{self, HttpsConfig, HttpsError};
+use ichie_core::https::HttpsError;
 use ichie_core::token::OtpKind;
 use ichie_core::vault::{KdfParams, Vault, VaultOptions};
 use serde_json::json;
@@ -58,6 +58,12 @@ pub enum CliError {
     /// A destructive command without confirmation.
     #[error("not deleted: confirm with --yes")]
     NotConfirmed,
+    /// `activate` without a link or a service and user.
+    #[error("nothing to activate: give --link URL, or --service and --user")]
+    NothingToActivate,
+    /// The service directory has no such service.
+    #[error("service {0:?} is not in the service directory {1}; use the activation link instead")]
+    UnknownService(String, PathBuf),
     /// `add` without anything to add.
     #[error("nothing to add: give a URI, --qr IMAGE, or --account with --secret")]
     NothingToAdd,
@@ -157,6 +163,14 @@ pub fn run(args: Args) -> Result<Exit, CliError> {
             } else {
                 writeln!(out, "Deleted {shown}")?;
             }
+        }
+        Command::Activate(activate_args) => {
+            let mut app = open(&path, options)?;
+            crate::network::activate(&mut app, &mut out, activate_args, json)?;
+        }
+        Command::Status { ca } => {
+            let mut app = open(&path, options)?;
+            crate::network::status(&mut app, &mut out, &ca, json)?;
         }
         Command::Clock(clock_args) => {
             let mut app = open(&path, options)?;
@@ -355,17 +369,8 @@ fn clock<W: Write>(
     let url = url_text
         .parse()
         .map_err(|_| CliError::BadUrl(url_text.clone()))?;
-    let mut config = HttpsConfig::default();
-    for file in &args.ca {
-        let pem = std::fs::read(file)
-            .map_err(|e| CliError::Io(format!("reading {}", file.display()), e))?;
-        config.extra_roots_pem.push(pem);
-    }
-    let client = https::client(&config)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Io("starting the network runtime".into(), e))?;
+    let client = crate::network::https_client(&args.ca)?;
+    let runtime = crate::network::runtime()?;
     let report = if args.date_header {
         runtime.block_on(app.check_clock(&DateHeaderSource::new(client, url)))?
     } else {

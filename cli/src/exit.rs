@@ -2,6 +2,7 @@
 
 use std::process::ExitCode;
 
+use ichie_core::activation::ActivationClientError;
 use ichie_core::app::AppError;
 use ichie_core::vault::VaultError;
 
@@ -22,6 +23,10 @@ pub enum Exit {
     ClockWrong = 5,
     /// No token, or more than one, matches the name given.
     NoSuchToken = 6,
+    /// The activation password was wrong.
+    WrongPassword = 7,
+    /// Locked after too many wrong attempts; an administrator must unlock it.
+    Locked = 8,
 }
 
 impl From<Exit> for ExitCode {
@@ -39,6 +44,11 @@ impl From<&CliError> for Exit {
             }
             CliError::App(AppError::Vault(VaultError::Full { .. })) => Self::VaultFull,
             CliError::App(AppError::NoMatch(_) | AppError::Ambiguous { .. }) => Self::NoSuchToken,
+            CliError::App(AppError::ClockOff { .. }) => Self::ClockWrong,
+            CliError::App(AppError::Activation(ActivationClientError::WrongPassword {
+                ..
+            })) => Self::WrongPassword,
+            CliError::App(AppError::Activation(ActivationClientError::Locked)) => Self::Locked,
             _ => Self::Failure,
         }
     }

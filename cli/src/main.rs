@@ -5,6 +5,7 @@ use std::process::ExitCode;
 mod cli;
 mod commands;
 mod exit;
+mod network;
 mod output;
 mod qr;
 mod secrets;

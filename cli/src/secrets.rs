@@ -9,6 +9,8 @@ use crate::commands::CliError;
 
 /// The vault passphrase variable.
 pub const VAULT_PASSPHRASE_ENV: &str = "ICHIE_PASSPHRASE";
+/// The activation password variable (for scripts and the demo).
+pub const ACTIVATION_PASSWORD_ENV: &str = "ICHIE_ACTIVATION_PASSWORD";
 /// The backup passphrase variable.
 pub const BACKUP_PASSPHRASE_ENV: &str = "ICHIE_BACKUP_PASSPHRASE";
 

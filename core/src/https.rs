@@ -21,6 +21,9 @@ pub(crate) mod transport;
 
 pub use transport::TransportError;
 
+/// The HTTP client type [`client`] builds (reqwest's), so callers need not name reqwest.
+pub use reqwest::Client;
+
 /// How many redirects the client follows (all of them to HTTPS URLs).
 pub const MAX_REDIRECTS: usize = 5;
 
