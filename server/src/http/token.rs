@@ -1,0 +1,22 @@
+//! `GET /v1/tokens/{token_id}/status`: active, revoked or locked, for the app.
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::routing::get;
+use serde_json::{Value, json};
+
+use super::{ApiError, AppState};
+
+/// The routes of this resource.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/v1/tokens/{token_id}/status", get(status))
+}
+
+async fn status(
+    State(state): State<AppState>,
+    Path(token_id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let status = state.service.token_status(&token_id).await?;
+    Ok(Json(json!({ "state": status })))
+}
