@@ -431,9 +431,7 @@ fn activation_password(env: Option<&str>) -> Result<ActivationPassword, String> 
         rpassword::prompt_password("Activation password (4-8 digits): ")
             .map_err(|e| e.to_string())?,
     );
-    let second = Zeroizing::new(
-        rpassword::prompt_password("Repeat: ").map_err(|e| e.to_string())?,
-    );
+    let second = Zeroizing::new(rpassword::prompt_password("Repeat: ").map_err(|e| e.to_string())?);
     if first != second {
         return Err("the two entries differ".into());
     }

@@ -197,16 +197,24 @@ impl Config {
         }
         let l = &self.limits;
         if l.max_activation_attempts == 0 || l.max_verify_failures == 0 {
-            return Err(ConfigError::Invalid("attempt limits must be at least 1".into()));
+            return Err(ConfigError::Invalid(
+                "attempt limits must be at least 1".into(),
+            ));
         }
         if l.activation_ttl_secs == 0 || l.issuance_ttl_secs == 0 {
-            return Err(ConfigError::Invalid("lifetimes must be at least 1 s".into()));
+            return Err(ConfigError::Invalid(
+                "lifetimes must be at least 1 s".into(),
+            ));
         }
         if l.verify_window > 10 {
-            return Err(ConfigError::Invalid("verify_window must be at most 10".into()));
+            return Err(ConfigError::Invalid(
+                "verify_window must be at most 10".into(),
+            ));
         }
         if l.max_body_bytes < 1024 {
-            return Err(ConfigError::Invalid("max_body_bytes must be at least 1024".into()));
+            return Err(ConfigError::Invalid(
+                "max_body_bytes must be at least 1024".into(),
+            ));
         }
         Ok(())
     }

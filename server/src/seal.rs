@@ -85,7 +85,11 @@ pub fn seed_aad(token_id: &str) -> Vec<u8> {
 
 /// The associated data of a pending activation's sealed state.
 pub fn activation_aad(activation_id: &str) -> Vec<u8> {
-    [b"ichie activation v1\0".as_slice(), activation_id.as_bytes()].concat()
+    [
+        b"ichie activation v1\0".as_slice(),
+        activation_id.as_bytes(),
+    ]
+    .concat()
 }
 
 #[cfg(test)]

@@ -38,7 +38,10 @@ pub fn tls_config(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, ServeErr
         .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
         .map_err(|e| ServeError::Tls(format!("{}: {e}", cert.display())))?;
     if chain.is_empty() {
-        return Err(ServeError::Tls(format!("{}: no certificate", cert.display())));
+        return Err(ServeError::Tls(format!(
+            "{}: no certificate",
+            cert.display()
+        )));
     }
     let key = PrivateKeyDer::from_pem_file(key)
         .map_err(|e| ServeError::Tls(format!("{}: {e}", key.display())))?;
@@ -93,16 +96,16 @@ async fn shutdown_on_signal(handle: Handle<SocketAddr>) {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            Ok(term) => term,
-            Err(error) => {
-                tracing::error!(%error, "cannot listen for SIGTERM");
-                let _ = ctrl_c.await;
-                handle.graceful_shutdown(Some(Duration::from_secs(10)));
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(error) => {
+                    tracing::error!(%error, "cannot listen for SIGTERM");
+                    let _ = ctrl_c.await;
+                    handle.graceful_shutdown(Some(Duration::from_secs(10)));
+                    return;
+                }
+            };
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}

@@ -39,7 +39,10 @@ fn wait_for_port(path: &Path) -> u16 {
         {
             return port;
         }
-        assert!(start.elapsed() < Duration::from_secs(30), "the server did not start");
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the server did not start"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -48,15 +51,37 @@ fn wait_for_port(path: &Path) -> u16 {
 async fn init_serve_https_admin_cli_and_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_str().unwrap();
-    let init = json_of(&run(&["init", d, "--listen", "127.0.0.1:0", "--service-id", "acme", "--json"], &[]));
-    for field in ["admin_key", "verifier_key", "ca_pem_path", "public_url", "service_id", "signing_key_id", "signing_public_key"] {
+    let init = json_of(&run(
+        &[
+            "init",
+            d,
+            "--listen",
+            "127.0.0.1:0",
+            "--service-id",
+            "acme",
+            "--json",
+        ],
+        &[],
+    ));
+    for field in [
+        "admin_key",
+        "verifier_key",
+        "ca_pem_path",
+        "public_url",
+        "service_id",
+        "signing_key_id",
+        "signing_public_key",
+    ] {
         assert!(init[field].is_string(), "{field} in {init}");
     }
     assert_eq!(init["service_id"], "acme");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(dir.path().join("keys/master.key")).unwrap().permissions().mode();
+        let mode = std::fs::metadata(dir.path().join("keys/master.key"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
     // A second init refuses to overwrite.
@@ -66,7 +91,13 @@ async fn init_serve_https_admin_cli_and_sigterm() {
 
     let port_file = dir.path().join("port");
     let mut server = Command::new(BIN)
-        .args(["serve", "--dir", d, "--port-file", port_file.to_str().unwrap()])
+        .args([
+            "serve",
+            "--dir",
+            d,
+            "--port-file",
+            port_file.to_str().unwrap(),
+        ])
         .env_remove("ICHIE_SERVER_DATABASE_URL")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -90,7 +121,10 @@ async fn init_serve_https_admin_cli_and_sigterm() {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_millis() as u64;
-    assert!(time["unix_ms"].as_u64().unwrap().abs_diff(now) < 60_000, "{time}");
+    assert!(
+        time["unix_ms"].as_u64().unwrap().abs_diff(now) < 60_000,
+        "{time}"
+    );
     let response = https
         .post(format!("{base}/v1/admin/issuances"))
         .bearer_auth(init["admin_key"].as_str().unwrap())
@@ -100,30 +134,82 @@ async fn init_serve_https_admin_cli_and_sigterm() {
         .unwrap();
     assert_eq!(response.status(), 201);
     // Plain HTTP is not served.
-    let plain = https.get(format!("http://127.0.0.1:{port}/v1/time")).send().await;
+    let plain = https
+        .get(format!("http://127.0.0.1:{port}/v1/time"))
+        .send()
+        .await;
     assert!(plain.map(|r| !r.status().is_success()).unwrap_or(true));
 
     // The admin CLI works on the same database while the server runs.
     let issued = json_of(&run(
-        &["admin", "--dir", d, "--json", "issue", "--user", "zed", "--email", "zed@example.com", "--password-env", "PW"],
+        &[
+            "admin",
+            "--dir",
+            d,
+            "--json",
+            "issue",
+            "--user",
+            "zed",
+            "--email",
+            "zed@example.com",
+            "--password-env",
+            "PW",
+        ],
         &[("PW", "1357")],
     ));
-    assert!(issued["link"].as_str().unwrap().starts_with("ichie://activate?v=1&"));
+    assert!(
+        issued["link"]
+            .as_str()
+            .unwrap()
+            .starts_with("ichie://activate?v=1&")
+    );
     let conflict = run(
-        &["admin", "--dir", d, "issue", "--user", "zed", "--email", "zed@example.com", "--password-env", "PW"],
+        &[
+            "admin",
+            "--dir",
+            d,
+            "issue",
+            "--user",
+            "zed",
+            "--email",
+            "zed@example.com",
+            "--password-env",
+            "PW",
+        ],
         &[("PW", "1357")],
     );
     assert!(!conflict.status.success());
     let listed = json_of(&run(&["admin", "--dir", d, "--json", "list"], &[]));
     assert_eq!(listed.as_array().unwrap().len(), 2);
-    let key = json_of(&run(&["admin", "--dir", d, "--json", "create-key", "--role", "verifier"], &[]));
+    let key = json_of(&run(
+        &[
+            "admin",
+            "--dir",
+            d,
+            "--json",
+            "create-key",
+            "--role",
+            "verifier",
+        ],
+        &[],
+    ));
     assert!(key["key"].as_str().unwrap().starts_with("ichie_"));
     let revoke = run(&["admin", "--dir", d, "revoke", "zed"], &[]);
     assert!(revoke.status.success());
     let audit = json_of(&run(&["admin", "--dir", d, "--json", "audit"], &[]));
-    let actions: Vec<&str> = audit.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
-    assert!(actions.contains(&"user.revoke") && actions.contains(&"issuance.create"), "{actions:?}");
-    let outbox = std::fs::read_dir(dir.path().join("outbox")).unwrap().count();
+    let actions: Vec<&str> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(
+        actions.contains(&"user.revoke") && actions.contains(&"issuance.create"),
+        "{actions:?}"
+    );
+    let outbox = std::fs::read_dir(dir.path().join("outbox"))
+        .unwrap()
+        .count();
     assert_eq!(outbox, 2);
 
     // SIGTERM: graceful shutdown, exit code 0, nothing secret in the log.
@@ -137,7 +223,10 @@ async fn init_serve_https_admin_cli_and_sigterm() {
         if let Some(exit) = server.try_wait().unwrap() {
             break exit;
         }
-        assert!(start.elapsed() < Duration::from_secs(20), "no shutdown on SIGTERM");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no shutdown on SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(exit.success(), "{exit:?}");

@@ -37,8 +37,12 @@ fn server_replays_the_worked_example() {
             .unwrap()
             .to_owned()
     };
-    let key = SigningKey::from_seed(&input("signing_key_id"), &arr32(&input("signing_seed"))).unwrap();
-    assert_eq!(HEXLOWER.encode(&key.public_key()), value("signing_public_key"));
+    let key =
+        SigningKey::from_seed(&input("signing_key_id"), &arr32(&input("signing_seed"))).unwrap();
+    assert_eq!(
+        HEXLOWER.encode(&key.public_key()),
+        value("signing_public_key")
+    );
     let request = ActivationRequest::from_json(value("request_json").as_bytes()).unwrap();
     let params: TotpParams = serde_json::from_value(inputs["params"].clone()).unwrap();
     let server_private = hex(&input("server_ephemeral_private"));
@@ -62,7 +66,10 @@ fn server_replays_the_worked_example() {
     // What the server stores between the two requests survives sealing.
     let master = MasterKey::new(&[1u8; 32]).unwrap();
     let sealed = master
-        .seal(&activation_aad(pending.activation_id()), &pending.to_bytes())
+        .seal(
+            &activation_aad(pending.activation_id()),
+            &pending.to_bytes(),
+        )
         .unwrap();
     let pending = PendingActivation::from_bytes(
         &master.open(&activation_aad("act-8f3a2c"), &sealed).unwrap(),
@@ -77,10 +84,17 @@ fn server_replays_the_worked_example() {
         HEXLOWER.encode(&password_verifier(&pepper, &password)),
         value("password_verifier")
     );
-    assert!(activation::verify_password(&pepper, &password, &hex(&value("password_verifier"))));
+    assert!(activation::verify_password(
+        &pepper,
+        &password,
+        &hex(&value("password_verifier"))
+    ));
     let (seed, result) = pending.complete(&input("token_id")).unwrap();
     assert_eq!(HEXLOWER.encode(seed.expose()), value("seed"));
-    assert_eq!(HEXLOWER.encode(&result.ciphertext), value("result_ciphertext"));
+    assert_eq!(
+        HEXLOWER.encode(&result.ciphertext),
+        value("result_ciphertext")
+    );
     assert_eq!(
         String::from_utf8(result.to_json().unwrap()).unwrap(),
         value("result_json")

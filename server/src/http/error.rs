@@ -106,7 +106,11 @@ impl From<ServiceError> for ApiError {
             ),
             E::WrongPassword { attempts_left } => Self {
                 attempts_left: Some(attempts_left),
-                ..Self::new(StatusCode::FORBIDDEN, "wrong_password", "wrong activation password")
+                ..Self::new(
+                    StatusCode::FORBIDDEN,
+                    "wrong_password",
+                    "wrong activation password",
+                )
             },
             E::Locked => Self {
                 attempts_left: Some(0),

@@ -2,8 +2,8 @@
 //! password of a confirm and create the token.
 
 use ichie_core::activation::{
-    self, ActivationConfirm, ActivationError, ActivationRequest, ActivationResult,
-    ActivationChallenge, Identifier, PendingActivation, TotpParams,
+    self, ActivationChallenge, ActivationConfirm, ActivationError, ActivationRequest,
+    ActivationResult, Identifier, PendingActivation, TotpParams,
 };
 use ichie_core::otp::{Algorithm, Digits, Step};
 use ring::digest;
@@ -21,7 +21,9 @@ pub(super) fn totp_params(
 ) -> Result<TotpParams, ServiceError> {
     let bad = |what: &str| ServiceError::Internal(format!("stored row has a bad {what}"));
     Ok(TotpParams {
-        algorithm: algorithm.parse::<Algorithm>().map_err(|_| bad("algorithm"))?,
+        algorithm: algorithm
+            .parse::<Algorithm>()
+            .map_err(|_| bad("algorithm"))?,
         digits: Digits::new(u64::from(digits)).map_err(|_| bad("digit count"))?,
         period: Step::from_secs(u64::from(period)).map_err(|_| bad("period"))?,
     })
@@ -96,7 +98,9 @@ impl Service {
             .open(&activation_aad(activation_id), &taken.sealed_state)?;
         let pending = PendingActivation::from_bytes(&state)?;
         if pending.activation_id() != activation_id {
-            return Err(ServiceError::Internal("activation state under a wrong ID".into()));
+            return Err(ServiceError::Internal(
+                "activation state under a wrong ID".into(),
+            ));
         }
         let issuance = self.confirmable_issuance(&taken.issuance_id, now).await?;
         let password = match pending.open_password(confirm) {
@@ -113,16 +117,19 @@ impl Service {
             .issuance_verifier(&issuance.id)
             .await?
             .ok_or(ServiceError::UnknownOrExpired)?;
-        let right = password.as_ref().is_some_and(|p| {
-            activation::verify_password(&self.keys().pepper, p, &verifier)
-        });
+        let right = password
+            .as_ref()
+            .is_some_and(|p| activation::verify_password(&self.keys().pepper, p, &verifier));
         drop(password);
         if !right {
             return Err(self.wrong_password(&issuance).await);
         }
         let token_id = random_id()?;
         let (seed, result) = pending.complete(&token_id)?;
-        let sealed_seed = self.keys().master.seal(&seed_aad(&token_id), seed.expose())?;
+        let sealed_seed = self
+            .keys()
+            .master
+            .seal(&seed_aad(&token_id), seed.expose())?;
         drop(seed);
         let result_json = String::from_utf8(result.to_json()?)
             .map_err(|_| ServiceError::Internal("result JSON is not UTF-8".into()))?;
@@ -146,10 +153,13 @@ impl Service {
         match outcome {
             ActivateOutcome::Created => {
                 store
-                    .audit(now, "app", "token.activate", &issuance.user_id, &format!(
-                        "issuance={} token={token_id}",
-                        issuance.id
-                    ))
+                    .audit(
+                        now,
+                        "app",
+                        "token.activate",
+                        &issuance.user_id,
+                        &format!("issuance={} token={token_id}", issuance.id),
+                    )
                     .await?;
                 tracing::info!(issuance = %issuance.id, token = %token_id, "token activated");
                 Ok(result)
@@ -157,9 +167,7 @@ impl Service {
             ActivateOutcome::Conflict => Err(ServiceError::Conflict(
                 "the user already has an active token".into(),
             )),
-            ActivateOutcome::IssuanceGone => {
-                Err(self.issuance_gone(&issuance.id, now).await)
-            }
+            ActivateOutcome::IssuanceGone => Err(self.issuance_gone(&issuance.id, now).await),
         }
     }
 
@@ -170,7 +178,11 @@ impl Service {
         confirm_hash: &[u8],
         now: u64,
     ) -> Result<ActivationResult, ServiceError> {
-        let Some(done) = self.store().completed_activation(activation_id, now).await? else {
+        let Some(done) = self
+            .store()
+            .completed_activation(activation_id, now)
+            .await?
+        else {
             return Err(ServiceError::UnknownOrExpired);
         };
         if !bool::from(done.confirm_hash.as_slice().ct_eq(confirm_hash)) {
@@ -211,7 +223,11 @@ impl Service {
     /// Counts a wrong password (one conditional statement) and says what to answer.
     async fn wrong_password(&self, issuance: &IssuanceRow) -> ServiceError {
         let max = self.limits().max_activation_attempts;
-        let counted = match self.store().count_activation_failure(&issuance.id, max).await {
+        let counted = match self
+            .store()
+            .count_activation_failure(&issuance.id, max)
+            .await
+        {
             Ok(counted) => counted,
             Err(error) => return error.into(),
         };
@@ -226,10 +242,13 @@ impl Service {
         };
         if let Err(error) = self
             .store()
-            .audit(now, "app", action, &issuance.user_id, &format!(
-                "issuance={} failures={failures}",
-                issuance.id
-            ))
+            .audit(
+                now,
+                "app",
+                action,
+                &issuance.user_id,
+                &format!("issuance={} failures={failures}", issuance.id),
+            )
             .await
         {
             return error.into();

@@ -2,9 +2,7 @@
 //! Every change is written to the audit log with its actor.
 
 use data_encoding::BASE64URL_NOPAD;
-use ichie_core::activation::{
-    ActivationLink, ActivationPassword, Identifier, password_verifier,
-};
+use ichie_core::activation::{ActivationLink, ActivationPassword, Identifier, password_verifier};
 use ring::digest;
 use ring::rand::{SecureRandom, SystemRandom};
 use serde::Serialize;
@@ -98,7 +96,9 @@ impl Service {
         let user_id = Identifier::new(&request.user_id)
             .map_err(|_| ServiceError::BadRequest("user_id is not a valid identifier".into()))?;
         if !mail::is_valid_address(&request.email) {
-            return Err(ServiceError::BadRequest("email is not a valid address".into()));
+            return Err(ServiceError::BadRequest(
+                "email is not a valid address".into(),
+            ));
         }
         let algorithm = request.algorithm.unwrap_or_else(|| "SHA1".into());
         if !["SHA1", "SHA256", "SHA512"].contains(&algorithm.as_str()) {
@@ -117,7 +117,10 @@ impl Service {
         let service_id = self.settings().service_id.clone();
         let store = self.store();
         let now = self.now_ms();
-        if let Some(revoked) = store.last_revocation_ms(&service_id, user_id.as_str()).await? {
+        if let Some(revoked) = store
+            .last_revocation_ms(&service_id, user_id.as_str())
+            .await?
+        {
             let until = revoked.saturating_add(secs_to_ms(self.limits().revoke_cooldown_secs));
             if now < until {
                 return Err(ServiceError::Cooldown {
@@ -142,11 +145,8 @@ impl Service {
             service_id: service_id.clone(),
             user_id: user_id.to_string(),
             email: request.email.clone(),
-            password_verifier: password_verifier(
-                &self.keys().pepper,
-                &request.activation_password,
-            )
-            .to_vec(),
+            password_verifier: password_verifier(&self.keys().pepper, &request.activation_password)
+                .to_vec(),
             algorithm: algorithm.clone(),
             digits,
             period,
@@ -164,10 +164,16 @@ impl Service {
             Err(e) => return Err(e.into()),
         }
         store
-            .audit(now, actor, "issuance.create", user_id.as_str(), &format!(
-                "issuance={} algorithm={algorithm} digits={digits} period={period}",
-                new.id
-            ))
+            .audit(
+                now,
+                actor,
+                "issuance.create",
+                user_id.as_str(),
+                &format!(
+                    "issuance={} algorithm={algorithm} digits={digits} period={period}",
+                    new.id
+                ),
+            )
             .await?;
         let link = ActivationLink {
             base_url: self.settings().public_url.clone(),
@@ -187,7 +193,11 @@ impl Service {
         let email_sent = match self
             .inner
             .mailer
-            .send(&new.email, &format!("Your {service_id} token"), issuance_email(&created))
+            .send(
+                &new.email,
+                &format!("Your {service_id} token"),
+                issuance_email(&created),
+            )
             .await
         {
             Ok(()) => true,
@@ -223,9 +233,13 @@ impl Service {
         }
         let issuance = self.issuance(id).await?;
         self.store()
-            .audit(self.now_ms(), actor, "issuance.unlock", &issuance.user_id, &format!(
-                "issuance={id}"
-            ))
+            .audit(
+                self.now_ms(),
+                actor,
+                "issuance.unlock",
+                &issuance.user_id,
+                &format!("issuance={id}"),
+            )
             .await?;
         Ok(())
     }
@@ -246,10 +260,16 @@ impl Service {
             return Err(ServiceError::NotFound("active token or pending issuance"));
         }
         store
-            .audit(now, actor, "user.revoke", user_id, &format!(
-                "token={} cancelled_issuances={cancelled_issuances}",
-                revoked_token_id.as_deref().unwrap_or("-")
-            ))
+            .audit(
+                now,
+                actor,
+                "user.revoke",
+                user_id,
+                &format!(
+                    "token={} cancelled_issuances={cancelled_issuances}",
+                    revoked_token_id.as_deref().unwrap_or("-")
+                ),
+            )
             .await?;
         tracing::info!(token = ?revoked_token_id, cancelled_issuances, "user revoked");
         Ok(RevokeOutcome {
@@ -270,7 +290,13 @@ impl Service {
             .map(|t| t.user_id)
             .unwrap_or_default();
         self.store()
-            .audit(self.now_ms(), actor, "token.unlock", &user, &format!("token={token_id}"))
+            .audit(
+                self.now_ms(),
+                actor,
+                "token.unlock",
+                &user,
+                &format!("token={token_id}"),
+            )
             .await?;
         Ok(())
     }
@@ -294,13 +320,19 @@ impl Service {
             created_ms: self.now_ms(),
         };
         self.store()
-            .insert_api_key(&row, digest::digest(&digest::SHA256, key.as_bytes()).as_ref())
+            .insert_api_key(
+                &row,
+                digest::digest(&digest::SHA256, key.as_bytes()).as_ref(),
+            )
             .await?;
         self.store()
-            .audit(row.created_ms, actor, "api_key.create", &row.id, &format!(
-                "role={} label={label}",
-                row.role
-            ))
+            .audit(
+                row.created_ms,
+                actor,
+                "api_key.create",
+                &row.id,
+                &format!("role={} label={label}", row.role),
+            )
             .await?;
         Ok((row, key))
     }

@@ -75,13 +75,22 @@ impl Service {
             .map_err(|_| ServiceError::BadRequest("user_id is not a valid identifier".into()))?;
         if code.is_empty() || code.len() > MAX_CODE_LEN || !code.bytes().all(|b| b.is_ascii_digit())
         {
-            return Err(ServiceError::BadRequest("code must be 1 to 10 digits".into()));
+            return Err(ServiceError::BadRequest(
+                "code must be 1 to 10 digits".into(),
+            ));
         }
         let service_id = self.settings().service_id.as_str();
         let store = self.store();
         let Some(token) = store.active_token(service_id, user_id).await? else {
-            let revoked = store.last_revocation_ms(service_id, user_id).await?.is_some();
-            return Ok(VerifyOutcome::rejected(if revoked { "revoked" } else { "no_token" }));
+            let revoked = store
+                .last_revocation_ms(service_id, user_id)
+                .await?
+                .is_some();
+            return Ok(VerifyOutcome::rejected(if revoked {
+                "revoked"
+            } else {
+                "no_token"
+            }));
         };
         if token.locked {
             return Ok(VerifyOutcome::rejected("locked"));
@@ -98,8 +107,8 @@ impl Service {
         let now_step = totp
             .step_at(now)
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
-        let drift = i64::try_from(step).unwrap_or(i64::MAX)
-            - i64::try_from(now_step).unwrap_or(i64::MAX);
+        let drift =
+            i64::try_from(step).unwrap_or(i64::MAX) - i64::try_from(now_step).unwrap_or(i64::MAX);
         if store.accept_step(&token.token_id, step, drift).await? {
             tracing::info!(token = %token.token_id, drift, "code accepted");
             return Ok(VerifyOutcome::accepted(step));
@@ -122,10 +131,13 @@ impl Service {
             .await?;
         if let Some((failures, true)) = counted {
             self.store()
-                .audit(self.now_ms(), "verify", "token.locked", &token.user_id, &format!(
-                    "token={} failures={failures}",
-                    token.token_id
-                ))
+                .audit(
+                    self.now_ms(),
+                    "verify",
+                    "token.locked",
+                    &token.user_id,
+                    &format!("token={} failures={failures}", token.token_id),
+                )
                 .await?;
             tracing::warn!(token = %token.token_id, failures, "token locked after failed verifications");
         }

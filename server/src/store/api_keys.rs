@@ -40,10 +40,11 @@ impl Store {
     /// The key whose SHA-256 is `key_hash`. The hash of a 256-bit random key
     /// reveals nothing through lookup timing, so an indexed lookup is safe.
     pub async fn api_key_by_hash(&self, key_hash: &[u8]) -> Result<Option<ApiKeyRow>, sqlx::Error> {
-        let row = sqlx::query("SELECT id, role, label, created_ms FROM api_keys WHERE key_hash = $1")
-            .bind(key_hash.to_vec())
-            .fetch_optional(self.pool())
-            .await?;
+        let row =
+            sqlx::query("SELECT id, role, label, created_ms FROM api_keys WHERE key_hash = $1")
+                .bind(key_hash.to_vec())
+                .fetch_optional(self.pool())
+                .await?;
         row.map(|r| {
             Ok(ApiKeyRow {
                 id: r.try_get("id")?,

@@ -81,7 +81,8 @@ impl TestEnv {
         };
         let store = Store::connect(&url).await.unwrap();
         store.migrate().await.unwrap();
-        let keys = ServerKeys::from_bytes("2026-01", &[9u8; 32], &[7u8; 32], b"test pepper").unwrap();
+        let keys =
+            ServerKeys::from_bytes("2026-01", &[9u8; 32], &[7u8; 32], b"test pepper").unwrap();
         let pinned = keys.signing.pinned();
         let clock = Arc::new(ManualClock::new(T0_MS));
         let mailer = Mailer::Outbox {
@@ -99,7 +100,10 @@ impl TestEnv {
             clock.clone(),
             mailer,
         );
-        let (_, admin_key) = service.create_api_key("test", Role::Admin, "t").await.unwrap();
+        let (_, admin_key) = service
+            .create_api_key("test", Role::Admin, "t")
+            .await
+            .unwrap();
         let (_, verifier_key) = service
             .create_api_key("test", Role::Verifier, "t")
             .await
@@ -137,7 +141,10 @@ impl TestEnv {
         body: Option<Vec<u8>>,
     ) -> (StatusCode, Value) {
         let (status, bytes) = self.call_bytes(method, path, key, content_type, body).await;
-        (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
     }
 
     pub async fn call_bytes(
@@ -195,7 +202,10 @@ impl TestEnv {
             )
             .await;
         if status != StatusCode::CREATED {
-            return Err((status, serde_json::from_slice(&bytes).unwrap_or(Value::Null)));
+            return Err((
+                status,
+                serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            ));
         }
         let challenge = ActivationChallenge::from_json(&bytes).unwrap();
         Ok(client
@@ -236,7 +246,10 @@ impl TestEnv {
         let verified = self.challenge(user).await?;
         let (status, bytes, awaiting) = self.confirm(verified, password).await;
         if status != StatusCode::OK {
-            return Err((status, serde_json::from_slice(&bytes).unwrap_or(Value::Null)));
+            return Err((
+                status,
+                serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            ));
         }
         Ok(awaiting
             .finish(&ActivationResult::from_json(&bytes).unwrap())
@@ -260,8 +273,17 @@ pub fn code_at(token: &ActivatedToken, unix_ms: u64) -> String {
     let ichie_core::token::OtpKind::Totp { step, .. } = token.params.kind else {
         panic!("activation issues TOTP");
     };
-    let totp = Totp::new(token.params.algorithm, &token.secret, token.params.digits, step, 0);
-    totp.code_at(unix_ms).unwrap().to_zeroizing_string().to_string()
+    let totp = Totp::new(
+        token.params.algorithm,
+        &token.secret,
+        token.params.digits,
+        step,
+        0,
+    );
+    totp.code_at(unix_ms)
+        .unwrap()
+        .to_zeroizing_string()
+        .to_string()
 }
 
 /// A code that is not the token's at `unix_ms` (nor in the window).
@@ -275,7 +297,6 @@ pub fn wrong_code(token: &ActivatedToken, unix_ms: u64) -> String {
         .find(|c| !right.contains(c))
         .unwrap()
 }
-
 
 /// Runs each listed `async fn(TestEnv)` on SQLite and on PostgreSQL.
 #[macro_export]
