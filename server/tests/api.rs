@@ -43,7 +43,8 @@ fn code_of(body: &Value) -> &str {
 
 async fn bad_input_gets_json_4xx(env: TestEnv) {
     let admin = Some(env.admin_key.as_str());
-    let cases: Vec<Case> = vec![
+    let cases: Vec<Case> =
+        vec![
         (
             "POST",
             "/v1/activations",
@@ -135,6 +136,7 @@ async fn bad_input_gets_json_4xx(env: TestEnv) {
             405,
             "method_not_allowed",
         ),
+        ("GET", "/v1/tokens/%FF/status", None, None, vec![], 400, "bad_request"),
         (
             "GET",
             "/v1/tokens/nope/status",

@@ -1,13 +1,13 @@
 //! `POST /v1/activations` and `POST /v1/activations/{id}/confirm` (docs/protocol.md).
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use ichie_core::activation::{ActivationConfirm, ActivationRequest};
 
-use super::json::ApiJson;
+use super::json::{ApiJson, ApiPath};
 use super::{ApiError, AppState};
 
 /// The routes of this resource.
@@ -27,7 +27,7 @@ async fn start(
 
 async fn confirm(
     State(state): State<AppState>,
-    Path(activation_id): Path<String>,
+    ApiPath(activation_id): ApiPath<String>,
     ApiJson(confirm): ApiJson<ActivationConfirm>,
 ) -> Result<Response, ApiError> {
     let result = state

@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use ichie_core::activation::ActivationPassword;
@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
 use super::auth::AdminKey;
-use super::json::ApiJson;
+use super::json::{ApiJson, ApiPath};
 use super::{ApiError, AppState};
 use crate::service::{IssuanceCreated, IssueRequest, RevokeOutcome};
 use crate::store::{AuditEntry, IssuanceRow};
@@ -87,7 +87,7 @@ async fn list(
 async fn show(
     State(state): State<AppState>,
     _admin: AdminKey,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<IssuanceRow>, ApiError> {
     Ok(Json(state.service.issuance(&id).await?))
 }
@@ -95,7 +95,7 @@ async fn show(
 async fn unlock_issuance(
     State(state): State<AppState>,
     AdminKey(actor): AdminKey,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
     state.service.unlock_issuance(&actor, &id).await?;
     Ok(Json(json!({ "unlocked": id })))
@@ -104,7 +104,7 @@ async fn unlock_issuance(
 async fn revoke(
     State(state): State<AppState>,
     AdminKey(actor): AdminKey,
-    Path(user_id): Path<String>,
+    ApiPath(user_id): ApiPath<String>,
 ) -> Result<Json<RevokeOutcome>, ApiError> {
     Ok(Json(state.service.revoke_user(&actor, &user_id).await?))
 }
@@ -112,7 +112,7 @@ async fn revoke(
 async fn unlock_token(
     State(state): State<AppState>,
     AdminKey(actor): AdminKey,
-    Path(token_id): Path<String>,
+    ApiPath(token_id): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
     state.service.unlock_token(&actor, &token_id).await?;
     Ok(Json(json!({ "unlocked": token_id })))

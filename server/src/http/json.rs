@@ -44,3 +44,25 @@ fn rejection_to_error(rejection: &JsonRejection) -> ApiError {
         _ => ApiError::bad_request("the body could not be read"),
     }
 }
+
+/// A path parameter extractor whose rejection (say, invalid percent-encoding) is a JSON 400.
+#[derive(Debug)]
+pub struct ApiPath<T>(pub T);
+
+impl<T, S> axum::extract::FromRequestParts<S> for ApiPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, ApiError> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(Self(value)),
+            Err(_) => Err(ApiError::bad_request("malformed path parameter")),
+        }
+    }
+}

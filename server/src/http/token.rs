@@ -2,10 +2,11 @@
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::routing::get;
 use serde_json::{Value, json};
 
+use super::json::ApiPath;
 use super::{ApiError, AppState};
 
 /// The routes of this resource.
@@ -15,7 +16,7 @@ pub fn router() -> Router<AppState> {
 
 async fn status(
     State(state): State<AppState>,
-    Path(token_id): Path<String>,
+    ApiPath(token_id): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
     let status = state.service.token_status(&token_id).await?;
     Ok(Json(json!({ "state": status })))

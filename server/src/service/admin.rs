@@ -367,11 +367,49 @@ fn issuance_email(created: &IssuanceCreated) -> String {
          If the link does not open the app, use this one:\n{https}\n\n\
          The app will ask for your activation password, which you receive separately.\n\
          Nobody from {service} will ever ask you for it.\n\n\
-         The activation is possible until {expires} (Unix ms).\n",
+         The activation is possible until {expires}.\n",
         service = created.service_id,
         user = created.user_id,
         link = created.link,
         https = created.https_link,
-        expires = created.expires_ms,
+        expires = utc(created.expires_ms),
     )
+}
+
+/// Unix ms as `YYYY-MM-DD HH:MM UTC` (proleptic Gregorian calendar).
+fn utc(unix_ms: u64) -> String {
+    let secs = unix_ms / 1000;
+    let days = i64::try_from(secs / 86_400).unwrap_or(0);
+    let rem = secs % 86_400;
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        rem / 3600,
+        (rem % 3600) / 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::utc;
+
+    #[test]
+    fn utc_dates() {
+        for (ms, text) in [
+            (0, "1970-01-01 00:00 UTC"),
+            (1_767_225_600_000, "2026-01-01 00:00 UTC"),
+            (1_709_164_800_000 + 3_660_000, "2024-02-29 01:01 UTC"),
+        ] {
+            assert_eq!(utc(ms), text, "{ms}");
+        }
+    }
 }
