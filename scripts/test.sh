@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib/setup.sh
 . scripts/lib/setup.sh
+# shellcheck source=scripts/lib/postgres.sh
+. scripts/lib/postgres.sh
 
 ensure_rust
 # oathtool: the independent implementation the CLI's codes are checked against.
@@ -23,11 +25,12 @@ cargo clippy --workspace --all-targets --all-features -- -D warnings
 step "clippy (core without the HTTPS client)"
 cargo clippy -p ichie-core --all-targets --no-default-features -- -D warnings
 
-step "tests"
-export ICHIE_REQUIRE_OATHTOOL=1
+step "PostgreSQL for the server tests (a throwaway cluster on 127.0.0.1)"
+start_test_postgres
+trap stop_test_postgres EXIT
+
+step "tests (the server's on SQLite and on PostgreSQL)"
+export ICHIE_REQUIRE_OATHTOOL=1 ICHIE_REQUIRE_POSTGRES=1
 cargo test --workspace --all-features
 step "core tests without the HTTPS client"
 cargo test -p ichie-core --no-default-features --lib
-
-step "benchmarks compile"
-cargo bench --workspace --no-run

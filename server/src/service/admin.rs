@@ -361,8 +361,8 @@ impl Service {
 fn issuance_email(created: &IssuanceCreated) -> String {
     format!(
         "A one-time password token has been issued to you.\n\n\
-         Service: {service}\n\
-         User: {user}\n\n\
+         Service ID: {service}\n\
+         User ID: {user}\n\n\
          Open this link on your phone to activate it in the Ichie app:\n{link}\n\n\
          If the link does not open the app, use this one:\n{https}\n\n\
          The app will ask for your activation password, which you receive separately.\n\

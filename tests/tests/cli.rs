@@ -1,0 +1,154 @@
+//! The `ichie` binary against the real server over TLS: the clock check,
+//! activation by link with the password from the environment, codes the
+//! server accepts, wrong passwords, status after revocation.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use ichie_e2e::Server;
+use serde_json::Value;
+
+/// The `ichie` binary cargo built next to this test.
+fn ichie_binary() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
+    let bin = dir.join("ichie");
+    assert!(
+        bin.exists(),
+        "{} is missing: run `cargo build -p ichie` (scripts/test.sh does)",
+        bin.display()
+    );
+    bin
+}
+
+struct Cli {
+    dir: tempfile::TempDir,
+    ca: PathBuf,
+}
+
+impl Cli {
+    fn new(server: &Server) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = dir.path().join("ca.pem");
+        std::fs::write(&ca, &server.ca_pem).unwrap();
+        let cli = Self { dir, ca };
+        let out = cli.run(
+            &["init", "--kdf-memory-kib", "64", "--kdf-iterations", "1"],
+            None,
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        cli
+    }
+
+    fn run(&self, args: &[&str], password: Option<&str>) -> Output {
+        let mut cmd = Command::new(ichie_binary());
+        cmd.args(args)
+            .env("ICHIE_VAULT", self.dir.path().join("tokens.vault"))
+            .env("ICHIE_PASSPHRASE", "cli e2e")
+            .stdin(std::process::Stdio::null());
+        match password {
+            Some(p) => cmd.env("ICHIE_ACTIVATION_PASSWORD", p),
+            None => cmd.env_remove("ICHIE_ACTIVATION_PASSWORD"),
+        };
+        cmd.output().unwrap()
+    }
+
+    fn ok(&self, args: &[&str], password: Option<&str>) -> String {
+        let out = self.run(args, password);
+        assert!(
+            out.status.success(),
+            "ichie {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn ca(&self) -> &str {
+        self.ca.to_str().unwrap()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn clock_check_against_the_server_time_endpoint() {
+    let server = Server::start().await;
+    let cli = Cli::new(&server);
+    let url = format!("{}/v1/time", server.url);
+    let report: Value =
+        serde_json::from_str(&cli.ok(&["--json", "clock", "--url", &url, "--ca", cli.ca()], None))
+            .unwrap();
+    assert_eq!(report["report"]["verdict"], "fine", "{report}");
+    assert!(
+        report["report"]["estimate"]["offset_ms"]
+            .as_i64()
+            .unwrap()
+            .abs()
+            < 1_000,
+        "{report}"
+    );
+    // Without the private CA the server is not trusted.
+    let out = cli.run(&["clock", "--url", &url], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("TLS"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn activate_by_link_then_codes_are_accepted_and_revocation_shows() {
+    let server = Server::start().await;
+    let issued = server.admin().issue("kenji", "20250").await.unwrap();
+    let link = issued["link"].as_str().unwrap();
+    let cli = Cli::new(&server);
+
+    let wrong = cli.run(
+        &["activate", "--link", link, "--ca", cli.ca()],
+        Some("11111"),
+    );
+    assert_eq!(
+        wrong.status.code(),
+        Some(7),
+        "{}",
+        String::from_utf8_lossy(&wrong.stderr)
+    );
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("4 attempts left"));
+
+    let out = cli.ok(
+        &["activate", "--link", link, "--ca", cli.ca()],
+        Some("20250"),
+    );
+    assert!(out.starts_with("Activated e2e-bank (kenji)"), "{out}");
+    // A code from the CLI is accepted once.
+    let code = loop {
+        let view: Value =
+            serde_json::from_str(&cli.ok(&["--json", "code", "kenji"], None)).unwrap();
+        if view["ms_until_next"].as_u64().unwrap() > 2_000 {
+            break view["code"].as_str().unwrap().to_owned();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(
+            view["ms_until_next"].as_u64().unwrap() + 50,
+        ));
+    };
+    assert_eq!(server.verify("kenji", &code).await["result"], "accepted");
+
+    assert_eq!(
+        cli.ok(&["status", "--ca", cli.ca()], None),
+        "e2e-bank (kenji): active\n"
+    );
+    server
+        .admin()
+        .call("POST", "/v1/admin/users/kenji/revoke", None)
+        .await
+        .unwrap();
+    assert_eq!(
+        cli.ok(&["status", "--ca", cli.ca()], None),
+        "e2e-bank (kenji): revoked\n"
+    );
+    assert!(cli.ok(&["list"], None).contains("revoked by the issuer"));
+}
