@@ -157,7 +157,8 @@ pub struct ActivateArgs {
     /// [default: $XDG_CONFIG_HOME/ichie/services.json].
     #[arg(long, env = "ICHIE_SERVICE_DIRECTORY", value_name = "FILE")]
     pub directory: Option<PathBuf>,
-    /// The name the token is listed under (default: the service ID).
+    /// The name the token is listed under (default: the directory's name
+    /// for the service, or the service ID).
     #[arg(long)]
     pub issuer: Option<String>,
     /// An extra root certificate (PEM) to trust, for private servers.

@@ -34,9 +34,13 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
         .map_err(|e| CliError::Io("starting the network runtime".into(), e))
 }
 
-fn target(args: &ActivateArgs) -> Result<ActivationTarget, CliError> {
+/// What to activate, and the service's display name when the directory has one.
+fn target(args: &ActivateArgs) -> Result<(ActivationTarget, Option<String>), CliError> {
     if let Some(link) = &args.link {
-        return Ok(ActivationLink::parse(link).map_err(AppError::from)?.into());
+        return Ok((
+            ActivationLink::parse(link).map_err(AppError::from)?.into(),
+            None,
+        ));
     }
     let (Some(service), Some(user)) = (&args.service, &args.user) else {
         return Err(CliError::NothingToActivate);
@@ -49,10 +53,14 @@ fn target(args: &ActivateArgs) -> Result<ActivationTarget, CliError> {
             .join("services.json"),
     };
     let directory = load_directory(&path)?;
-    directory
+    let target = directory
         .target(service, user)
         .map_err(AppError::from)?
-        .ok_or_else(|| CliError::UnknownService(service.clone(), path))
+        .ok_or_else(|| CliError::UnknownService(service.clone(), path))?;
+    Ok((
+        target,
+        directory.get(service).map(|entry| entry.name.clone()),
+    ))
 }
 
 fn load_directory(path: &Path) -> Result<ServiceDirectory, CliError> {
@@ -73,7 +81,8 @@ pub fn activate<W: Write>(
     args: ActivateArgs,
     json: bool,
 ) -> Result<(), CliError> {
-    let target = target(&args)?;
+    let (target, service_name) = target(&args)?;
+    let issuer = args.issuer.clone().or(service_name);
     let client = ActivationClient::new(https_client(&args.ca)?);
     let policy = if args.fix_clock {
         ClockPolicy::ApplyCorrection
@@ -89,13 +98,8 @@ pub fn activate<W: Write>(
             "Activation password: ",
             false,
         )?;
-        let result = runtime.block_on(app.activate(
-            &client,
-            &target,
-            &password,
-            args.issuer.clone(),
-            policy,
-        ));
+        let result =
+            runtime.block_on(app.activate(&client, &target, &password, issuer.clone(), policy));
         match result {
             Ok(report) => {
                 if json {

@@ -152,3 +152,51 @@ async fn activate_by_link_then_codes_are_accepted_and_revocation_shows() {
     );
     assert!(cli.ok(&["list"], None).contains("revoked by the issuer"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn activate_by_service_and_user_through_a_service_directory() {
+    let server = Server::start().await;
+    server.admin().issue("yuki", "7531").await.unwrap();
+    let cli = Cli::new(&server);
+    let directory = cli.dir.path().join("services.json");
+    let entry = serde_json::json!({ "services": [{
+        "service_id": server.init.service_id,
+        "name": "E2E Bank",
+        "base_url": server.url,
+        "keys": [{ "key_id": server.init.signing_key_id, "public_key": server.init.signing_public_key }],
+    }]});
+    std::fs::write(&directory, entry.to_string()).unwrap();
+    let dir_arg = directory.to_str().unwrap();
+
+    let unknown = cli.run(
+        &[
+            "activate",
+            "--service",
+            "nope",
+            "--user",
+            "yuki",
+            "--directory",
+            dir_arg,
+        ],
+        Some("7531"),
+    );
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("not in the service directory"));
+
+    let out = cli.ok(
+        &[
+            "activate",
+            "--service",
+            "e2e-bank",
+            "--user",
+            "yuki",
+            "--directory",
+            dir_arg,
+            "--ca",
+            cli.ca(),
+        ],
+        Some("7531"),
+    );
+    // Listed under the directory's display name for the service.
+    assert!(out.starts_with("Activated E2E Bank (yuki)"), "{out}");
+}
