@@ -3,7 +3,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::{Store, to_i64, to_u64};
+use super::{Store, failure_row, to_i64, to_u64};
 
 /// A new issuance to insert.
 #[derive(Debug, Clone)]
@@ -191,13 +191,7 @@ impl Store {
         .bind(i64::from(max))
         .fetch_optional(self.pool())
         .await?;
-        row.map(|r| {
-            Ok((
-                u32::try_from(r.try_get::<i64, _>("failures")?).unwrap_or(u32::MAX),
-                r.try_get::<i64, _>("locked")? != 0,
-            ))
-        })
-        .transpose()
+        row.as_ref().map(failure_row).transpose()
     }
 
     /// Unlocks a pending issuance and clears its failures; whether it was one.

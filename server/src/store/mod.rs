@@ -137,6 +137,15 @@ pub fn is_unique_violation(error: &sqlx::Error) -> bool {
         .is_some_and(|e| e.is_unique_violation())
 }
 
+/// The `failures` count and `locked` flag a failure-counting UPDATE returns.
+pub(crate) fn failure_row(row: &sqlx::any::AnyRow) -> Result<(u32, bool), sqlx::Error> {
+    use sqlx::Row;
+    Ok((
+        u32::try_from(row.try_get::<i64, _>("failures")?).unwrap_or(u32::MAX),
+        row.try_get::<i64, _>("locked")? != 0,
+    ))
+}
+
 /// A count or time read from the database as the unsigned value it stands for.
 pub(crate) fn to_u64(value: i64) -> u64 {
     u64::try_from(value).unwrap_or(0)

@@ -4,7 +4,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::{Store, to_i64, to_u64};
+use super::{Store, failure_row, to_i64, to_u64};
 
 /// A token created by a successful activation, with what else changes with it.
 #[derive(Debug, Clone)]
@@ -245,13 +245,7 @@ impl Store {
         .bind(i64::from(max))
         .fetch_optional(self.pool())
         .await?;
-        row.map(|r| {
-            Ok((
-                u32::try_from(r.try_get::<i64, _>("failures")?).unwrap_or(u32::MAX),
-                r.try_get::<i64, _>("locked")? != 0,
-            ))
-        })
-        .transpose()
+        row.as_ref().map(failure_row).transpose()
     }
 
     /// Clears a token's verify lockout; whether the token exists and is active.
