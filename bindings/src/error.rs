@@ -101,12 +101,12 @@ pub enum IchieError {
     #[error("the server did not answer in time")]
     Timeout,
     /// The server refused or answered something unexpected.
-    #[error("the server refused: {message} ({code})")]
+    #[error("the server refused: {reason} ({code})")]
     Server {
         /// The server's error code, or the HTTP status.
         code: String,
-        /// What it said.
-        message: String,
+        /// What it said. (Not `message`: Kotlin exceptions already have one.)
+        reason: String,
     },
     /// A file operation failed (including: no vault at the path, or a file already there).
     #[error("I/O error: {reason}")]
@@ -205,9 +205,9 @@ impl From<ClockError> for IchieError {
             ClockError::Tls(reason) => Self::Tls { reason },
             ClockError::Timeout => Self::Timeout,
             ClockError::Http { status } => http_status(status),
-            ClockError::BadResponse(message) => Self::Server {
+            ClockError::BadResponse(reason) => Self::Server {
                 code: "bad_response".into(),
-                message,
+                reason,
             },
             e @ (ClockError::NoSamples | ClockError::BadSample(_)) => {
                 Self::Internal { reason: text(&e) }
@@ -224,9 +224,9 @@ impl From<TransportError> for IchieError {
             TransportError::Tls(reason) => Self::Tls { reason },
             TransportError::Timeout => Self::Timeout,
             TransportError::Http { status } => http_status(status),
-            TransportError::BadResponse(message) => Self::Server {
+            TransportError::BadResponse(reason) => Self::Server {
                 code: "bad_response".into(),
-                message,
+                reason,
             },
             e => Self::Network { reason: text(&e) },
         }
@@ -243,7 +243,10 @@ impl From<ActivationClientError> for IchieError {
             ActivationClientError::UnknownOrExpired => Self::ExpiredOrUnknown,
             ActivationClientError::Revoked => Self::Revoked,
             ActivationClientError::RateLimited => Self::RateLimited,
-            ActivationClientError::Rejected { code, message } => Self::Server { code, message },
+            ActivationClientError::Rejected { code, message } => Self::Server {
+                code,
+                reason: message,
+            },
             ActivationClientError::Protocol(e) => server_protocol_error(e),
             ActivationClientError::Transport(e) => e.into(),
             e => Self::Internal { reason: text(&e) },
@@ -272,7 +275,7 @@ impl From<ActivationError> for IchieError {
 fn http_status(status: u16) -> IchieError {
     IchieError::Server {
         code: status.to_string(),
-        message: format!("HTTP status {status}"),
+        reason: format!("HTTP status {status}"),
     }
 }
 
@@ -303,7 +306,7 @@ fn server_protocol_error(error: ActivationError) -> IchieError {
         | ActivationError::VersionUnsupported(_)
         | ActivationError::UnsupportedParams(_)) => IchieError::Server {
             code: "bad_answer".into(),
-            message: text(&e),
+            reason: text(&e),
         },
         ActivationError::WrongPasswordFormat => IchieError::InvalidInput {
             reason: text(&ActivationError::WrongPasswordFormat),
