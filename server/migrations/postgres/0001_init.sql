@@ -1,0 +1,67 @@
+-- Ichie server schema v1 (PostgreSQL). Times are Unix milliseconds; flags are 0/1.
+CREATE TABLE issuances (
+    id                TEXT PRIMARY KEY,
+    service_id        TEXT NOT NULL,
+    user_id           TEXT NOT NULL,
+    email             TEXT NOT NULL,
+    password_verifier BYTEA NOT NULL,
+    algorithm         TEXT NOT NULL,
+    digits            BIGINT NOT NULL,
+    period            BIGINT NOT NULL,
+    created_ms        BIGINT NOT NULL,
+    expires_ms        BIGINT NOT NULL,
+    failures          BIGINT NOT NULL DEFAULT 0,
+    locked            BIGINT NOT NULL DEFAULT 0,
+    state             TEXT NOT NULL DEFAULT 'pending',
+    token_id          TEXT
+);
+CREATE UNIQUE INDEX issuances_one_pending ON issuances (service_id, user_id) WHERE state = 'pending';
+
+CREATE TABLE activations (
+    activation_id TEXT PRIMARY KEY,
+    issuance_id   TEXT NOT NULL REFERENCES issuances (id),
+    sealed_state  BYTEA,
+    created_ms    BIGINT NOT NULL,
+    expires_ms    BIGINT NOT NULL,
+    state         TEXT NOT NULL DEFAULT 'open',
+    confirm_hash  BYTEA,
+    result_json   TEXT
+);
+CREATE INDEX activations_expiry ON activations (expires_ms);
+
+CREATE TABLE tokens (
+    token_id    TEXT PRIMARY KEY,
+    issuance_id TEXT NOT NULL REFERENCES issuances (id),
+    service_id  TEXT NOT NULL,
+    user_id     TEXT NOT NULL,
+    sealed_seed BYTEA NOT NULL,
+    algorithm   TEXT NOT NULL,
+    digits      BIGINT NOT NULL,
+    period      BIGINT NOT NULL,
+    state       TEXT NOT NULL DEFAULT 'active',
+    last_step   BIGINT,
+    drift_steps BIGINT NOT NULL DEFAULT 0,
+    failures    BIGINT NOT NULL DEFAULT 0,
+    locked      BIGINT NOT NULL DEFAULT 0,
+    created_ms  BIGINT NOT NULL,
+    revoked_ms  BIGINT
+);
+CREATE UNIQUE INDEX tokens_one_active ON tokens (service_id, user_id) WHERE state = 'active';
+CREATE INDEX tokens_user ON tokens (service_id, user_id);
+
+CREATE TABLE api_keys (
+    id         TEXT PRIMARY KEY,
+    key_hash   BYTEA NOT NULL UNIQUE,
+    role       TEXT NOT NULL,
+    label      TEXT NOT NULL,
+    created_ms BIGINT NOT NULL
+);
+
+CREATE TABLE audit_log (
+    id      BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at_ms   BIGINT NOT NULL,
+    actor   TEXT NOT NULL,
+    action  TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    detail  TEXT NOT NULL
+);

@@ -1,0 +1,415 @@
+//! Administration: issue, list, show, unlock, revoke, API keys, audit log.
+//! Every change is written to the audit log with its actor.
+
+use data_encoding::BASE64URL_NOPAD;
+use ichie_core::activation::{ActivationLink, ActivationPassword, Identifier, password_verifier};
+use ring::digest;
+use ring::rand::{SecureRandom, SystemRandom};
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+use super::{Service, ServiceError, random_id, secs_to_ms};
+use crate::mail;
+use crate::store::{ApiKeyRow, AuditEntry, IssuanceRow, NewIssuance, is_unique_violation};
+
+/// What an API key may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Everything, including the admin API.
+    Admin,
+    /// `POST /v1/verify` only.
+    Verifier,
+}
+
+impl Role {
+    /// `admin` or `verifier`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::Verifier => "verifier",
+        }
+    }
+
+    /// Parses `admin` or `verifier`.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "admin" => Some(Self::Admin),
+            "verifier" => Some(Self::Verifier),
+            _ => None,
+        }
+    }
+}
+
+/// An issuance to create.
+#[derive(Debug, Clone)]
+pub struct IssueRequest {
+    /// The user.
+    pub user_id: String,
+    /// Where the activation e-mail goes.
+    pub email: String,
+    /// The activation password the user will type (never stored, only its verifier).
+    pub activation_password: ActivationPassword,
+    /// `SHA1` (default), `SHA256` or `SHA512`.
+    pub algorithm: Option<String>,
+    /// 6 (default), 7 or 8.
+    pub digits: Option<u32>,
+    /// 30 (default) or 60 seconds.
+    pub period: Option<u32>,
+}
+
+/// A created issuance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IssuanceCreated {
+    /// The issuance ID.
+    pub issuance_id: String,
+    /// The service.
+    pub service_id: String,
+    /// The user.
+    pub user_id: String,
+    /// Until when it can be activated (Unix ms).
+    pub expires_ms: u64,
+    /// The `ichie://activate?…` link.
+    pub link: String,
+    /// The `https://…/activate?…` link.
+    pub https_link: String,
+    /// Whether the e-mail went out (written to the outbox or accepted by the relay).
+    pub email_sent: bool,
+}
+
+/// What a revocation did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RevokeOutcome {
+    /// The revoked token, if the user had an active one.
+    pub revoked_token_id: Option<String>,
+    /// How many pending issuances were cancelled.
+    pub cancelled_issuances: u64,
+}
+
+impl Service {
+    /// Creates an issuance and sends the activation e-mail (never the password).
+    pub async fn issue(
+        &self,
+        actor: &str,
+        request: IssueRequest,
+    ) -> Result<IssuanceCreated, ServiceError> {
+        let user_id = Identifier::new(&request.user_id)
+            .map_err(|_| ServiceError::BadRequest("user_id is not a valid identifier".into()))?;
+        if !mail::is_valid_address(&request.email) {
+            return Err(ServiceError::BadRequest(
+                "email is not a valid address".into(),
+            ));
+        }
+        let algorithm = request.algorithm.unwrap_or_else(|| "SHA1".into());
+        if !["SHA1", "SHA256", "SHA512"].contains(&algorithm.as_str()) {
+            return Err(ServiceError::BadRequest(
+                "algorithm must be SHA1, SHA256 or SHA512".into(),
+            ));
+        }
+        let digits = request.digits.unwrap_or(6);
+        if !(6..=8).contains(&digits) {
+            return Err(ServiceError::BadRequest("digits must be 6, 7 or 8".into()));
+        }
+        let period = request.period.unwrap_or(30);
+        if period != 30 && period != 60 {
+            return Err(ServiceError::BadRequest("period must be 30 or 60".into()));
+        }
+        let service_id = self.settings().service_id.clone();
+        let store = self.store();
+        let now = self.now_ms();
+        if let Some(revoked) = store
+            .last_revocation_ms(&service_id, user_id.as_str())
+            .await?
+        {
+            let until = revoked.saturating_add(secs_to_ms(self.limits().revoke_cooldown_secs));
+            if now < until {
+                return Err(ServiceError::Cooldown {
+                    seconds_left: (until - now).div_ceil(1000),
+                });
+            }
+        }
+        if store
+            .active_token(&service_id, user_id.as_str())
+            .await?
+            .is_some()
+        {
+            return Err(ServiceError::Conflict(
+                "the user already has an active token".into(),
+            ));
+        }
+        store
+            .expire_pending_issuance(&service_id, user_id.as_str(), now)
+            .await?;
+        let new = NewIssuance {
+            id: random_id()?,
+            service_id: service_id.clone(),
+            user_id: user_id.to_string(),
+            email: request.email.clone(),
+            password_verifier: password_verifier(&self.keys().pepper, &request.activation_password)
+                .to_vec(),
+            algorithm: algorithm.clone(),
+            digits,
+            period,
+            created_ms: now,
+            expires_ms: now.saturating_add(secs_to_ms(self.limits().issuance_ttl_secs)),
+        };
+        drop(request.activation_password);
+        match store.insert_issuance(&new).await {
+            Ok(()) => {}
+            Err(e) if is_unique_violation(&e) => {
+                return Err(ServiceError::Conflict(
+                    "the user already has a pending issuance".into(),
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        store
+            .audit(
+                now,
+                actor,
+                "issuance.create",
+                user_id.as_str(),
+                &format!(
+                    "issuance={} algorithm={algorithm} digits={digits} period={period}",
+                    new.id
+                ),
+            )
+            .await?;
+        let link = ActivationLink {
+            base_url: self.settings().public_url.clone(),
+            service_id: Identifier::new(&service_id)?,
+            user_id: user_id.clone(),
+            pinned: self.keys().signing.pinned(),
+        };
+        let created = IssuanceCreated {
+            issuance_id: new.id.clone(),
+            service_id: service_id.clone(),
+            user_id: user_id.to_string(),
+            expires_ms: new.expires_ms,
+            link: link.to_app_uri(),
+            https_link: link.to_https_url(),
+            email_sent: false,
+        };
+        let email_sent = match self
+            .inner
+            .mailer
+            .send(
+                &new.email,
+                &format!("Your {service_id} token"),
+                issuance_email(&created),
+            )
+            .await
+        {
+            Ok(()) => true,
+            Err(error) => {
+                tracing::warn!(issuance = %new.id, %error, "issuance e-mail not sent");
+                false
+            }
+        };
+        tracing::info!(issuance = %new.id, email_sent, "issuance created");
+        Ok(IssuanceCreated {
+            email_sent,
+            ..created
+        })
+    }
+
+    /// The latest issuances (no verifiers).
+    pub async fn list_issuances(&self, limit: u32) -> Result<Vec<IssuanceRow>, ServiceError> {
+        Ok(self.store().list_issuances(limit.clamp(1, 1000)).await?)
+    }
+
+    /// One issuance.
+    pub async fn issuance(&self, id: &str) -> Result<IssuanceRow, ServiceError> {
+        self.store()
+            .issuance(id)
+            .await?
+            .ok_or(ServiceError::NotFound("issuance"))
+    }
+
+    /// Unlocks a pending issuance after too many wrong passwords.
+    pub async fn unlock_issuance(&self, actor: &str, id: &str) -> Result<(), ServiceError> {
+        if !self.store().unlock_issuance(id).await? {
+            return Err(ServiceError::NotFound("pending issuance"));
+        }
+        let issuance = self.issuance(id).await?;
+        self.store()
+            .audit(
+                self.now_ms(),
+                actor,
+                "issuance.unlock",
+                &issuance.user_id,
+                &format!("issuance={id}"),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Revokes the user's active token and cancels any pending issuance; the
+    /// revocation starts the re-issue cooldown.
+    pub async fn revoke_user(
+        &self,
+        actor: &str,
+        user_id: &str,
+    ) -> Result<RevokeOutcome, ServiceError> {
+        let service_id = self.settings().service_id.clone();
+        let now = self.now_ms();
+        let store = self.store();
+        let revoked_token_id = store.revoke_active_token(&service_id, user_id, now).await?;
+        let cancelled_issuances = store.cancel_pending_issuances(&service_id, user_id).await?;
+        if revoked_token_id.is_none() && cancelled_issuances == 0 {
+            return Err(ServiceError::NotFound("active token or pending issuance"));
+        }
+        store
+            .audit(
+                now,
+                actor,
+                "user.revoke",
+                user_id,
+                &format!(
+                    "token={} cancelled_issuances={cancelled_issuances}",
+                    revoked_token_id.as_deref().unwrap_or("-")
+                ),
+            )
+            .await?;
+        tracing::info!(token = ?revoked_token_id, cancelled_issuances, "user revoked");
+        Ok(RevokeOutcome {
+            revoked_token_id,
+            cancelled_issuances,
+        })
+    }
+
+    /// Clears a token's verify lockout.
+    pub async fn unlock_token(&self, actor: &str, token_id: &str) -> Result<(), ServiceError> {
+        if !self.store().unlock_token(token_id).await? {
+            return Err(ServiceError::NotFound("active token"));
+        }
+        let user = self
+            .store()
+            .token(token_id)
+            .await?
+            .map(|t| t.user_id)
+            .unwrap_or_default();
+        self.store()
+            .audit(
+                self.now_ms(),
+                actor,
+                "token.unlock",
+                &user,
+                &format!("token={token_id}"),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Creates an API key; the key is returned once and only its hash is stored.
+    pub async fn create_api_key(
+        &self,
+        actor: &str,
+        role: Role,
+        label: &str,
+    ) -> Result<(ApiKeyRow, Zeroizing<String>), ServiceError> {
+        let mut bytes = Zeroizing::new([0u8; 32]);
+        SystemRandom::new()
+            .fill(bytes.as_mut())
+            .map_err(|_| ServiceError::Internal("random generator failed".into()))?;
+        let key = Zeroizing::new(format!("ichie_{}", BASE64URL_NOPAD.encode(bytes.as_ref())));
+        let row = ApiKeyRow {
+            id: random_id()?,
+            role: role.as_str().to_owned(),
+            label: label.to_owned(),
+            created_ms: self.now_ms(),
+        };
+        self.store()
+            .insert_api_key(
+                &row,
+                digest::digest(&digest::SHA256, key.as_bytes()).as_ref(),
+            )
+            .await?;
+        self.store()
+            .audit(
+                row.created_ms,
+                actor,
+                "api_key.create",
+                &row.id,
+                &format!("role={} label={label}", row.role),
+            )
+            .await?;
+        Ok((row, key))
+    }
+
+    /// The API key presented as a bearer token, if it is one of ours.
+    pub async fn authenticate(&self, key: &str) -> Result<Option<(ApiKeyRow, Role)>, ServiceError> {
+        let hash = digest::digest(&digest::SHA256, key.as_bytes());
+        let row = self.store().api_key_by_hash(hash.as_ref()).await?;
+        Ok(row.and_then(|row| Role::parse(&row.role).map(|role| (row, role))))
+    }
+
+    /// The latest audit log entries.
+    pub async fn audit_log(
+        &self,
+        limit: u32,
+        before: Option<i64>,
+    ) -> Result<Vec<AuditEntry>, ServiceError> {
+        Ok(self
+            .store()
+            .audit_entries(limit.clamp(1, 1000), before)
+            .await?)
+    }
+}
+
+/// The issuance e-mail's text: IDs and links, never the password.
+fn issuance_email(created: &IssuanceCreated) -> String {
+    format!(
+        "A one-time password token has been issued to you.\n\n\
+         Service: {service}\n\
+         User: {user}\n\n\
+         Open this link on your phone to activate it in the Ichie app:\n{link}\n\n\
+         If the link does not open the app, use this one:\n{https}\n\n\
+         The app will ask for your activation password, which you receive separately.\n\
+         Nobody from {service} will ever ask you for it.\n\n\
+         The activation is possible until {expires}.\n",
+        service = created.service_id,
+        user = created.user_id,
+        link = created.link,
+        https = created.https_link,
+        expires = utc(created.expires_ms),
+    )
+}
+
+/// Unix ms as `YYYY-MM-DD HH:MM UTC` (proleptic Gregorian calendar).
+fn utc(unix_ms: u64) -> String {
+    let secs = unix_ms / 1000;
+    let days = i64::try_from(secs / 86_400).unwrap_or(0);
+    let rem = secs % 86_400;
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        rem / 3600,
+        (rem % 3600) / 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::utc;
+
+    #[test]
+    fn utc_dates() {
+        for (ms, text) in [
+            (0, "1970-01-01 00:00 UTC"),
+            (1_767_225_600_000, "2026-01-01 00:00 UTC"),
+            (1_709_164_800_000 + 3_660_000, "2024-02-29 01:01 UTC"),
+        ] {
+            assert_eq!(utc(ms), text, "{ms}");
+        }
+    }
+}

@@ -1,0 +1,102 @@
+//! The server's replay of the worked example of docs/protocol.md §10, and the
+//! sealing round trip of a pending activation as the server stores it.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use data_encoding::HEXLOWER;
+use ichie_core::activation::{
+    self, ActivationConfirm, ActivationRequest, PendingActivation, SigningKey, TotpParams,
+    password_verifier,
+};
+use ichie_server::seal::{MasterKey, activation_aad};
+use serde_json::Value;
+
+const EXAMPLE: &str = include_str!("../../core/test_data/activation_worked_example.json");
+
+fn hex(text: &str) -> Vec<u8> {
+    HEXLOWER.decode(text.as_bytes()).unwrap()
+}
+
+fn arr32(text: &str) -> [u8; 32] {
+    hex(text).try_into().unwrap()
+}
+
+#[test]
+#[allow(deprecated)]
+fn server_replays_the_worked_example() {
+    let example: Value = serde_json::from_str(EXAMPLE).unwrap();
+    let inputs = &example["inputs"];
+    let input = |name: &str| inputs[name].as_str().unwrap().to_owned();
+    let value = |name: &str| -> String {
+        example["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|pair| pair[0] == name)
+            .unwrap_or_else(|| panic!("no {name}"))[1]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let key =
+        SigningKey::from_seed(&input("signing_key_id"), &arr32(&input("signing_seed"))).unwrap();
+    assert_eq!(
+        HEXLOWER.encode(&key.public_key()),
+        value("signing_public_key")
+    );
+    let request = ActivationRequest::from_json(value("request_json").as_bytes()).unwrap();
+    let params: TotpParams = serde_json::from_value(inputs["params"].clone()).unwrap();
+    let server_private = hex(&input("server_ephemeral_private"));
+    let (pending, challenge) = activation::respond_with(
+        &request,
+        &input("activation_id"),
+        params.to_otp_params(),
+        inputs["server_time_ms"].as_u64().unwrap(),
+        &key,
+        &ring::test::rand::FixedSliceRandom {
+            bytes: &server_private,
+        },
+        arr32(&input("server_nonce")),
+    )
+    .unwrap();
+    assert_eq!(
+        String::from_utf8(challenge.to_json().unwrap()).unwrap(),
+        value("challenge_json")
+    );
+
+    // What the server stores between the two requests survives sealing.
+    let master = MasterKey::new(&[1u8; 32]).unwrap();
+    let sealed = master
+        .seal(
+            &activation_aad(pending.activation_id()),
+            &pending.to_bytes(),
+        )
+        .unwrap();
+    let pending = PendingActivation::from_bytes(
+        &master.open(&activation_aad("act-8f3a2c"), &sealed).unwrap(),
+    )
+    .unwrap();
+
+    let confirm = ActivationConfirm::from_json(value("confirm_json").as_bytes()).unwrap();
+    let password = pending.open_password(&confirm).unwrap();
+    assert_eq!(password.expose(), input("password"));
+    let pepper = hex(&input("pepper"));
+    assert_eq!(
+        HEXLOWER.encode(&password_verifier(&pepper, &password)),
+        value("password_verifier")
+    );
+    assert!(activation::verify_password(
+        &pepper,
+        &password,
+        &hex(&value("password_verifier"))
+    ));
+    let (seed, result) = pending.complete(&input("token_id")).unwrap();
+    assert_eq!(HEXLOWER.encode(seed.expose()), value("seed"));
+    assert_eq!(
+        HEXLOWER.encode(&result.ciphertext),
+        value("result_ciphertext")
+    );
+    assert_eq!(
+        String::from_utf8(result.to_json().unwrap()).unwrap(),
+        value("result_json")
+    );
+}
