@@ -465,7 +465,8 @@ impl Totp {
             step,
             code: self.hotp.code(step),
             next_code: self.hotp.code(step.saturating_add(1)),
-            ms_until_next: valid_from_ms + step_ms - unix_ms,
+            // Written so that a time near u64::MAX cannot overflow.
+            ms_until_next: step_ms - (unix_ms - valid_from_ms),
             valid_from_ms,
         })
     }

@@ -67,6 +67,10 @@ fn window_reports_step_next_code_and_remaining_time() {
     // Exactly on a boundary the new step is valid for a whole step.
     let w = totp.window_at(60_000).unwrap();
     assert_eq!((w.step, w.ms_until_next), (2, 30_000));
+    // The last representable instant (a bogus device clock) does not overflow.
+    let w = totp.window_at(u64::MAX).unwrap();
+    assert_eq!(w.step, u64::MAX / 30_000);
+    assert_eq!(w.ms_until_next, 30_000 - u64::MAX % 30_000);
 }
 
 #[test]

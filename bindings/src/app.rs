@@ -1,0 +1,396 @@
+//! `IchieApp`: the core's `App` facade for Kotlin and Swift — one open vault.
+//!
+//! Every method converts its arguments, calls the facade and converts the
+//! answer. The facade sits behind an async-aware mutex: the network methods
+//! hold it while they run (an activation stores its token when it completes),
+//! and the blocking methods wait for them. Call blocking methods from a
+//! background thread, never from the UI thread while an activation runs.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use ichie_core::activation::{ActivationClient, ActivationTarget};
+use ichie_core::app::{self, App, ClockPolicy};
+use ichie_core::clock::{DateHeaderSource, JsonTimeSource};
+use ichie_core::token::TokenId;
+use tokio::sync::Mutex;
+
+use crate::activation::{self, ActivationReport, StatusOutcome};
+use crate::clock::{self, ClockReport, WallClock};
+use crate::error::IchieError;
+use crate::https;
+use crate::otp::Algorithm;
+use crate::token::TokenState;
+use crate::vault;
+
+/// One token as a list screen shows it, at one instant.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct TokenView {
+    /// Vault identifier.
+    pub id: String,
+    /// Issuer, if known.
+    pub issuer: Option<String>,
+    /// Account at the issuer.
+    pub account: String,
+    /// `Issuer (account)`: the line a list shows.
+    pub name: String,
+    /// `totp` or `hotp`.
+    pub kind: String,
+    /// HMAC algorithm.
+    pub algorithm: Algorithm,
+    /// Code length.
+    pub digits: u8,
+    /// TOTP step in seconds (none for HOTP).
+    pub period_s: Option<u32>,
+    /// HOTP counter of the next code (none for TOTP).
+    pub counter: Option<u64>,
+    /// The code valid now (TOTP only).
+    pub code: Option<String>,
+    /// The code of the next step (TOTP only).
+    pub next_code: Option<String>,
+    /// Milliseconds until `next_code` takes over (TOTP only): schedule the next refresh on it.
+    pub ms_until_next: Option<u64>,
+    /// Active or revoked by the issuer.
+    pub state: TokenState,
+    /// The server a token was activated with, if any.
+    pub server: Option<String>,
+}
+
+impl From<app::TokenView> for TokenView {
+    fn from(v: app::TokenView) -> Self {
+        // The core's view zeroizes its codes on drop, so fields are cloned out.
+        Self {
+            id: v.id.clone(),
+            issuer: v.issuer.clone(),
+            account: v.account.clone(),
+            name: v.name.clone(),
+            kind: v.kind.to_owned(),
+            algorithm: v.algorithm.into(),
+            digits: v.digits,
+            period_s: v.period_s,
+            counter: v.counter,
+            code: v.code.clone(),
+            next_code: v.next_code.clone(),
+            ms_until_next: v.ms_until_next,
+            state: v.state.into(),
+            server: v.server.clone(),
+        }
+    }
+}
+
+/// What adding several tokens at once did.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AddReport {
+    /// Identifiers of the tokens added, in order.
+    pub added: Vec<String>,
+    /// Names of tokens left out because the vault already had them.
+    pub skipped_duplicates: Vec<String>,
+}
+
+impl From<app::AddReport> for AddReport {
+    fn from(r: app::AddReport) -> Self {
+        Self {
+            added: r.added,
+            skipped_duplicates: r.skipped_duplicates,
+        }
+    }
+}
+
+/// An open vault: the token list, codes, and the network operations.
+#[derive(Debug, uniffi::Object)]
+pub struct IchieApp {
+    app: Mutex<App>,
+}
+
+impl IchieApp {
+    fn wrap(app: App) -> Arc<Self> {
+        Arc::new(Self {
+            app: Mutex::new(app),
+        })
+    }
+
+    fn lock(&self) -> tokio::sync::MutexGuard<'_, App> {
+        self.app.blocking_lock()
+    }
+
+    async fn activate(
+        &self,
+        target: ActivationTarget,
+        password: String,
+        extra_root_pem: Option<String>,
+        fix_clock: bool,
+    ) -> Result<ActivationReport, IchieError> {
+        let client = ActivationClient::new(https::client(extra_root_pem)?);
+        let policy = if fix_clock {
+            ClockPolicy::ApplyCorrection
+        } else {
+            ClockPolicy::Refuse
+        };
+        let mut app = self.app.lock().await;
+        Ok(app
+            .activate(&client, &target, &password, None, policy)
+            .await?
+            .into())
+    }
+}
+
+fn id(text: String) -> TokenId {
+    TokenId::from(text)
+}
+
+#[uniffi::export]
+impl IchieApp {
+    /// Creates a new, empty vault at `path` under a 32-byte key and opens it.
+    /// `clock` supplies the time (the system clock when absent).
+    #[uniffi::constructor]
+    pub fn create(
+        path: String,
+        key: Vec<u8>,
+        max_tokens: u32,
+        clock: Option<Arc<dyn WallClock>>,
+    ) -> Result<Arc<Self>, IchieError> {
+        let app = App::create(
+            Path::new(&path),
+            vault::key(key)?,
+            None,
+            vault::options(max_tokens),
+            clock::core_clock(clock),
+        )?;
+        Ok(Self::wrap(app))
+    }
+
+    /// Opens the vault at `path` with its 32-byte key.
+    #[uniffi::constructor]
+    pub fn open(
+        path: String,
+        key: Vec<u8>,
+        max_tokens: u32,
+        clock: Option<Arc<dyn WallClock>>,
+    ) -> Result<Arc<Self>, IchieError> {
+        let app = App::open(
+            Path::new(&path),
+            vault::key(key)?,
+            vault::options(max_tokens),
+            clock::core_clock(clock),
+        )?;
+        Ok(Self::wrap(app))
+    }
+
+    /// Creates a new vault protected by a passphrase (Argon2id, 64 MiB) and opens it.
+    #[uniffi::constructor]
+    pub fn create_with_passphrase(
+        path: String,
+        passphrase: String,
+        max_tokens: u32,
+        clock: Option<Arc<dyn WallClock>>,
+    ) -> Result<Arc<Self>, IchieError> {
+        let kdf = vault::new_kdf()?;
+        let key = kdf.derive(passphrase.as_bytes())?;
+        let app = App::create(
+            Path::new(&path),
+            key,
+            Some(kdf),
+            vault::options(max_tokens),
+            clock::core_clock(clock),
+        )?;
+        Ok(Self::wrap(app))
+    }
+
+    /// Opens a passphrase-protected vault.
+    #[uniffi::constructor]
+    pub fn open_with_passphrase(
+        path: String,
+        passphrase: String,
+        max_tokens: u32,
+        clock: Option<Arc<dyn WallClock>>,
+    ) -> Result<Arc<Self>, IchieError> {
+        let path = Path::new(&path);
+        let key = vault::passphrase_key(path, &passphrase)?;
+        let app = App::open(
+            path,
+            key,
+            vault::options(max_tokens),
+            clock::core_clock(clock),
+        )?;
+        Ok(Self::wrap(app))
+    }
+
+    /// Every token with its current code, next code and time left.
+    pub fn list(&self) -> Result<Vec<TokenView>, IchieError> {
+        Ok(self.lock().list()?.into_iter().map(Into::into).collect())
+    }
+
+    /// One token's view now.
+    pub fn view(&self, id: String) -> Result<TokenView, IchieError> {
+        Ok(self.lock().view_of(&self::id(id))?.into())
+    }
+
+    /// The one token a user means: an id (or a prefix of 4+ characters), a
+    /// name, issuer or account (exact first, then substrings).
+    pub fn find(&self, query: String) -> Result<TokenView, IchieError> {
+        let app = self.lock();
+        let id = app.find(&query)?.id.clone();
+        Ok(app.view_of(&id)?.into())
+    }
+
+    /// Re-reads the vault file (another process may have changed it).
+    pub fn reload(&self) -> Result<(), IchieError> {
+        Ok(self.lock().reload()?)
+    }
+
+    /// Adds the tokens of an `otpauth://` or `otpauth-migration://` URI.
+    pub fn add_uri(&self, uri: String) -> Result<AddReport, IchieError> {
+        Ok(self.lock().add_uri(&uri)?.into())
+    }
+
+    /// Adds a hand-typed token; `hotp_counter` makes it counter-based,
+    /// otherwise it is TOTP with `period_s` (30 s when absent). Returns its id.
+    #[allow(clippy::too_many_arguments)] // One argument per field of the add-token form.
+    pub fn add_manual(
+        &self,
+        issuer: Option<String>,
+        account: String,
+        secret_base32: String,
+        algorithm: Algorithm,
+        digits: u8,
+        period_s: Option<u32>,
+        hotp_counter: Option<u64>,
+    ) -> Result<String, IchieError> {
+        let params = app::manual_params(algorithm.into(), digits, period_s, hotp_counter)?;
+        let id = self
+            .lock()
+            .add_manual(issuer, account, &secret_base32, params)?;
+        Ok(id.to_string())
+    }
+
+    /// Changes the issuer and account a token is shown with.
+    pub fn rename(
+        &self,
+        id: String,
+        issuer: Option<String>,
+        account: String,
+    ) -> Result<(), IchieError> {
+        Ok(self.lock().rename(&self::id(id), issuer, account)?)
+    }
+
+    /// Moves a token to `position` (0-based) in the list.
+    pub fn move_to(&self, id: String, position: u64) -> Result<(), IchieError> {
+        let position = usize::try_from(position).unwrap_or(usize::MAX);
+        Ok(self.lock().move_to(&self::id(id), position)?)
+    }
+
+    /// Deletes a token for good.
+    pub fn delete(&self, id: String) -> Result<(), IchieError> {
+        Ok(self.lock().delete(&self::id(id))?)
+    }
+
+    /// Marks a token revoked or active again.
+    pub fn set_state(&self, id: String, state: TokenState) -> Result<(), IchieError> {
+        Ok(self.lock().set_state(&self::id(id), state.into())?)
+    }
+
+    /// The next code of an HOTP token (the counter is stored first).
+    pub fn next_hotp_code(&self, id: String) -> Result<String, IchieError> {
+        Ok(self.lock().next_hotp_code(&self::id(id))?.to_string())
+    }
+
+    /// The stored clock correction in milliseconds.
+    pub fn clock_correction_ms(&self) -> i64 {
+        self.lock().clock_correction_ms()
+    }
+
+    /// Stores a clock correction applied to every code from now on.
+    pub fn set_clock_correction(&self, correction_ms: i64) -> Result<(), IchieError> {
+        Ok(self.lock().set_clock_correction(correction_ms)?)
+    }
+
+    /// The time codes are computed for (device clock plus correction), Unix ms.
+    pub fn corrected_now_ms(&self) -> u64 {
+        self.lock().corrected_now_ms()
+    }
+
+    /// Writes every token to a passphrase-protected backup (Argon2id + AES-GCM).
+    pub fn export_backup(&self, passphrase: String) -> Result<Vec<u8>, IchieError> {
+        let kdf = vault::new_kdf()?;
+        Ok(self.lock().export_backup(passphrase.as_bytes(), &kdf)?)
+    }
+
+    /// Adds the tokens of a backup; those already present are skipped and reported.
+    pub fn import_backup(
+        &self,
+        backup: Vec<u8>,
+        passphrase: String,
+    ) -> Result<AddReport, IchieError> {
+        Ok(self
+            .lock()
+            .import_backup(&backup, passphrase.as_bytes())?
+            .into())
+    }
+}
+
+#[uniffi::export(async_runtime = "tokio")]
+impl IchieApp {
+    /// Measures the device clock against `url`: an Ichie server's `/v1/time`,
+    /// or with `date_header` any HTTPS server's `Date` header. The correction
+    /// is not changed (see `set_clock_correction`).
+    pub async fn check_clock(
+        &self,
+        url: String,
+        extra_root_pem: Option<String>,
+        date_header: bool,
+    ) -> Result<ClockReport, IchieError> {
+        let client = https::client(extra_root_pem)?;
+        let url = url.parse().map_err(|_| IchieError::InvalidInput {
+            reason: format!("not a URL: {url:?}"),
+        })?;
+        let app = self.app.lock().await;
+        let report = if date_header {
+            app.check_clock(&DateHeaderSource::new(client, url)).await?
+        } else {
+            app.check_clock(&JsonTimeSource::new(client, url)).await?
+        };
+        Ok(report.into())
+    }
+
+    /// Activates the token an activation link names, with the password the
+    /// user typed. With `fix_clock`, a clock that is off is corrected instead
+    /// of refused (`IchieError::ClockOff`).
+    pub async fn activate_with_link(
+        &self,
+        link: String,
+        password: String,
+        extra_root_pem: Option<String>,
+        fix_clock: bool,
+    ) -> Result<ActivationReport, IchieError> {
+        let target = activation::link_target(&link)?;
+        self.activate(target, password, extra_root_pem, fix_clock)
+            .await
+    }
+
+    /// Activates the token of `user_id` at `service_id`, found in a service
+    /// directory (JSON, shipped with the app).
+    pub async fn activate_with_service(
+        &self,
+        directory_json: String,
+        service_id: String,
+        user_id: String,
+        password: String,
+        extra_root_pem: Option<String>,
+        fix_clock: bool,
+    ) -> Result<ActivationReport, IchieError> {
+        let target = activation::directory_target(&directory_json, &service_id, &user_id)?;
+        self.activate(target, password, extra_root_pem, fix_clock)
+            .await
+    }
+
+    /// Asks each activated token's server for its state and marks revoked ones.
+    pub async fn refresh_status(
+        &self,
+        extra_root_pem: Option<String>,
+    ) -> Result<Vec<StatusOutcome>, IchieError> {
+        let client = ActivationClient::new(https::client(extra_root_pem)?);
+        let mut app = self.app.lock().await;
+        let outcomes = app.refresh_status(&client).await?;
+        Ok(outcomes.into_iter().map(Into::into).collect())
+    }
+}
