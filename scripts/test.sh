@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Every check and test of the workspace: formatting, lints (with and without
-# the HTTPS client), and all tests. Installs what a fresh machine lacks.
+# the HTTPS client), all Rust tests (the server's on SQLite and PostgreSQL),
+# and the Kotlin and Swift bindings' host tests. Installs what a fresh
+# machine lacks (Debian packages, PostgreSQL, Maven artifacts, a Swift chroot).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib/setup.sh
@@ -13,6 +15,11 @@ ensure_rust
 ensure_packages oathtool:oathtool cc:gcc shellcheck:shellcheck
 
 step() { echo; echo "== $*"; }
+
+# Everything the test runners print also goes to a log, summed up at the end.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+tested() { "$@" 2>&1 | tee -a "$log"; }
 
 step "shellcheck"
 shellcheck -x scripts/*.sh scripts/lib/*.sh .ci/run
@@ -27,10 +34,25 @@ cargo clippy -p ichie-core --all-targets --no-default-features -- -D warnings
 
 step "PostgreSQL for the server tests (a throwaway cluster on 127.0.0.1)"
 start_test_postgres
-trap stop_test_postgres EXIT
+trap 'stop_test_postgres; rm -f "$log"' EXIT
 
 step "tests (the server's on SQLite and on PostgreSQL)"
 export ICHIE_REQUIRE_OATHTOOL=1 ICHIE_REQUIRE_POSTGRES=1
-cargo test --workspace --all-features
+tested cargo test --workspace --all-features
 step "core tests without the HTTPS client"
-cargo test -p ichie-core --no-default-features --lib
+tested cargo test -p ichie-core --no-default-features --lib
+
+step "Kotlin (JVM) and Swift (Linux) bindings, each activating against a real server"
+tested scripts/bindings-test.sh
+
+# One closing line for all three languages: cargo's "test result: ok. N passed;
+# N failed", Maven Surefire's per-class "Tests run: N, Failures: F, Errors: E" and
+# XCTest's "Executed N tests, with F failures" (only the suite totals).
+awk '
+  /^test result: / { passed += $4; failed += $6 }
+  /Tests run: [0-9]+, Failures: [0-9]+, Errors: [0-9]+, Skipped: [0-9]+, Time elapsed/ {
+    line = $0; sub(/.*Tests run: /, "", line); gsub(",", "", line); split(line, f, " ")
+    passed += f[1] - f[3] - f[5] - f[7]; failed += f[3] + f[5] }
+  /^Test Suite .All tests. (passed|failed)/ { getline; passed += $2 - $5; failed += $5 }
+  END { printf "total: %d passed, %d failed\n", passed, failed }
+' "$log"

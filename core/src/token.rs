@@ -231,11 +231,24 @@ pub fn decode_base32_secret(text: &str) -> Result<Secret, Base32Error> {
     if cleaned.is_empty() {
         return Err(Base32Error::Empty);
     }
-    if let Some(bad) = cleaned
-        .chars()
-        .find(|c| !matches!(c, 'A'..='Z' | '2'..='7'))
-    {
-        return Err(Base32Error::InvalidCharacter(bad));
+    // Report where, never what: the character is part of a (mistyped) secret.
+    let allowed = |c: char| {
+        c.is_whitespace()
+            || c == '-'
+            || c == '='
+            || matches!(c.to_ascii_uppercase(), 'A'..='Z' | '2'..='7')
+    };
+    if let Some(position) = text.chars().position(|c| !allowed(c)) {
+        return Err(Base32Error::InvalidCharacter {
+            position: position + 1,
+        });
+    }
+    if cleaned.contains('=') {
+        // Padding in the middle of the secret.
+        let position = text.chars().position(|c| c == '=').unwrap_or(0);
+        return Err(Base32Error::InvalidCharacter {
+            position: position + 1,
+        });
     }
     let bytes = lenient_base32()
         .decode(cleaned.as_bytes())
@@ -250,9 +263,14 @@ pub enum Base32Error {
     /// Nothing but spaces and padding.
     #[error("the secret is empty")]
     Empty,
-    /// A character outside A–Z and 2–7.
-    #[error("the secret has {0:?}, which is not a base32 character (A-Z, 2-7)")]
-    InvalidCharacter(char),
+    /// A character outside A–Z and 2–7 (spaces, hyphens and padding aside).
+    #[error(
+        "character {position} of the secret is not base32 (A-Z and 2-7; 0, 1, 8 and 9 are never used)"
+    )]
+    InvalidCharacter {
+        /// Where it is, counting characters from 1.
+        position: usize,
+    },
     /// A length no base32 encoding can have (1, 3 or 6 modulo 8).
     #[error("a base32 secret cannot be {0} characters long")]
     InvalidLength(usize),
@@ -330,12 +348,19 @@ mod tests {
         assert_eq!(decode_base32_secret(" = "), Err(Base32Error::Empty));
         assert_eq!(
             decode_base32_secret("ABC1"),
-            Err(Base32Error::InvalidCharacter('1'))
+            Err(Base32Error::InvalidCharacter { position: 4 })
         );
         assert_eq!(
             decode_base32_secret("ABC"),
             Err(Base32Error::InvalidLength(3))
         );
+        assert_eq!(
+            decode_base32_secret("MZ=XW6"),
+            Err(Base32Error::InvalidCharacter { position: 3 })
+        );
+        // The position counts in what the user typed, spaces included.
+        let err = decode_base32_secret("JBSW Y3D0").unwrap_err().to_string();
+        assert!(err.starts_with("character 9 of the secret"), "{err}");
     }
 
     #[test]

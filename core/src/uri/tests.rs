@@ -306,7 +306,7 @@ fn strict_cases_give_the_expected_error_without_the_secret() {
         ),
         (
             "otpauth://totp/x?secret=JBSWY3DPEHPK3PX1",
-            UriError::BadSecret(Base32Error::InvalidCharacter('1')),
+            UriError::BadSecret(Base32Error::InvalidCharacter { position: 16 }),
         ),
         (
             "otpauth://totp/x?secret=JBSWY3DPEHPK3PXPA",
