@@ -12,3 +12,4 @@ pub mod otp;
 pub mod token;
 pub mod uri;
 pub mod vault;
+pub mod wire;

@@ -29,12 +29,13 @@ mod remote;
 mod server;
 mod transcript;
 
+pub use crate::wire::{ActivationErrorBody, ErrorCode};
 pub use client::{ActivatedToken, AwaitingResult, ClientActivation, PinnedKey, VerifiedActivation};
 pub use directory::{ActivationTarget, ServiceDirectory, ServiceEntry};
 pub use link::ActivationLink;
 pub use messages::{
-    ActivationChallenge, ActivationConfirm, ActivationErrorBody, ActivationRequest,
-    ActivationResult, ErrorCode, Identifier, TotpParams,
+    ActivationChallenge, ActivationConfirm, ActivationRequest, ActivationResult, Identifier,
+    TotpParams,
 };
 pub use password::{ActivationPassword, password_verifier, verify_password};
 #[cfg(feature = "client")]
