@@ -644,7 +644,7 @@ impl App {
     ) -> Result<ActivationReport, AppError> {
         let password = crate::activation::ActivationPassword::new(password)?;
         self.ensure_room()?;
-        let begun = client.begin(target, &*self.clock).await?;
+        let begun = client.begin(target, &password, &*self.clock).await?;
         let params = begun.verified().params();
         let step = match params.kind {
             OtpKind::Totp { step, .. } => step,
@@ -661,7 +661,7 @@ impl App {
                 offset_ms: estimate.offset_ms,
             });
         }
-        let activated = client.complete(begun, &password).await?;
+        let activated = client.complete(begun).await?;
         let binding = crate::token::ServerBinding {
             base_url: target.base_url.clone(),
             token_id: activated.token_id.clone(),

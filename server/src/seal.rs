@@ -83,10 +83,15 @@ pub fn seed_aad(token_id: &str) -> Vec<u8> {
     [b"ichie seed v1\0".as_slice(), token_id.as_bytes()].concat()
 }
 
+/// The associated data of an issuance's sealed PRS (what CPace runs on).
+pub fn prs_aad(issuance_id: &str) -> Vec<u8> {
+    [b"ichie prs v2\0".as_slice(), issuance_id.as_bytes()].concat()
+}
+
 /// The associated data of a pending activation's sealed state.
 pub fn activation_aad(activation_id: &str) -> Vec<u8> {
     [
-        b"ichie activation v1\0".as_slice(),
+        b"ichie activation v2\0".as_slice(),
         activation_id.as_bytes(),
     ]
     .concat()

@@ -113,7 +113,7 @@ async fn bad_input_gets_json_4xx(env: TestEnv) {
             "/v1/activations/x/confirm",
             None,
             Some("application/json"),
-            b"{\"ciphertext\":1}".to_vec(),
+            b"{\"client_mac\":1}".to_vec(),
             400,
             "bad_request",
         ),
@@ -122,7 +122,7 @@ async fn bad_input_gets_json_4xx(env: TestEnv) {
             "/v1/activations/x/confirm",
             None,
             Some("application/json"),
-            b"{\"ciphertext\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAA\"}".to_vec(),
+            b"{\"client_mac\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}".to_vec(),
             404,
             "unknown_or_expired",
         ),
@@ -222,14 +222,14 @@ async fn bad_input_gets_json_4xx(env: TestEnv) {
         assert_eq!(code_of(&json), code, "{method} {path} {shown:?}");
         assert!(json["message"].is_string(), "{json}");
     }
-    // Version 2 of the protocol.
+    // Version 1 of the protocol (X25519, retired).
     let (status, json) = env
         .call(
             "POST",
             "/v1/activations",
             None,
-            Some(&json!({"version": 2, "service_id": SERVICE, "user_id": "u",
-                "client_public_key": "hSDwCYkwp1R0i33ctD73Wg2_Og0mOBr066SpjqqbTmo",
+            Some(&json!({"version": 1, "service_id": SERVICE, "user_id": "u",
+                "client_share": "hSDwCYkwp1R0i33ctD73Wg2_Og0mOBr066SpjqqbTmo",
                 "client_nonce": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8"})),
         )
         .await;
@@ -301,12 +301,12 @@ async fn issuance_conflicts_and_validation(env: TestEnv) {
     assert_eq!(status, StatusCode::CREATED, "{created}");
     assert_eq!(created["service_id"], SERVICE);
     assert_eq!(created["email_sent"], true);
-    assert!(created["link"].as_str().unwrap().starts_with("ichie://activate?v=1&url=https%3A%2F%2Fotp.example.com&service=example-bank&user=carol&kid=2026-01&pk="));
+    assert!(created["link"].as_str().unwrap().starts_with("ichie://activate?v=2&url=https%3A%2F%2Fotp.example.com&service=example-bank&user=carol&kid=2026-01&pk="));
     assert!(
         created["https_link"]
             .as_str()
             .unwrap()
-            .starts_with("https://otp.example.com/activate?v=1&")
+            .starts_with("https://otp.example.com/activate?v=2&")
     );
     assert!(!created.to_string().contains("246810"));
     // The e-mail: IDs and links, never the password.
@@ -335,7 +335,7 @@ async fn issuance_conflicts_and_validation(env: TestEnv) {
     let (status, page) = env.call_bytes("GET", path, None, None, None).await;
     let page = String::from_utf8(page).unwrap();
     assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("ichie://activate?v=1&amp;url="), "{page}");
+    assert!(page.contains("ichie://activate?v=2&amp;url="), "{page}");
 }
 
 async fn full_activation_then_verify_with_replay_protection(env: TestEnv) {
@@ -350,11 +350,12 @@ async fn full_activation_then_verify_with_replay_protection(env: TestEnv) {
         )
         .await;
     assert_eq!((status, json), (StatusCode::OK, json!({"state": "active"})));
-    // The issuance is used: no second activation.
-    let (status, json) = env.challenge("alice").await.unwrap_err();
+    // The issuance is used: no second activation. The challenge looks like
+    // any other (a decoy); the confirm fails like a wrong password.
+    let (status, json) = env.activate("alice", "123456").await.unwrap_err();
     assert_eq!(
         (status, code_of(&json)),
-        (StatusCode::NOT_FOUND, "unknown_or_expired")
+        (StatusCode::FORBIDDEN, "wrong_password")
     );
 
     let now = T0_MS + 5_000;
@@ -398,14 +399,15 @@ async fn full_activation_then_verify_with_replay_protection(env: TestEnv) {
 
 async fn identical_confirm_resend_gets_the_same_result(env: TestEnv) {
     env.issue("dora", "97531").await;
-    let verified = env.challenge("dora").await.unwrap();
-    let (status, first, awaiting) = env.confirm(verified, "97531").await;
+    let verified = env.challenge("dora", "97531").await.unwrap();
+    let (status, first, awaiting) = env.confirm(verified).await;
     assert_eq!(status, StatusCode::OK);
     // The answer was "lost": the app resends the same bytes.
     let (status, again) = env.send_confirm(&awaiting).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(first, again);
     let activation_id = awaiting.activation_id().to_owned();
+    let awaiting_body = awaiting.confirm_message().to_json().unwrap();
     let token = awaiting
         .finish(&ActivationResult::from_json(&again).unwrap())
         .unwrap();
@@ -416,7 +418,7 @@ async fn identical_confirm_resend_gets_the_same_result(env: TestEnv) {
             "POST",
             &format!("/v1/activations/{activation_id}/confirm"),
             None,
-            Some(&json!({"ciphertext": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"})),
+            Some(&json!({"client_mac": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"})),
         )
         .await;
     assert_eq!(
@@ -426,7 +428,7 @@ async fn identical_confirm_resend_gets_the_same_result(env: TestEnv) {
     // After the activation's lifetime the kept result is gone too.
     env.clock.advance(300_001);
     let (status, json) = env
-        .call("POST", &format!("/v1/activations/{activation_id}/confirm"), None, Some(&serde_json::from_slice::<Value>(&first).map(|_| json!({"ciphertext": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"})).unwrap()))
+        .call("POST", &format!("/v1/activations/{activation_id}/confirm"), None, Some(&serde_json::from_slice::<Value>(&awaiting_body).unwrap()))
         .await;
     assert_eq!(
         (status, code_of(&json)),
@@ -446,12 +448,9 @@ async fn wrong_passwords_count_down_then_lock_until_unlocked(env: TestEnv) {
     let (status, json) = env.activate("bob", "00000").await.unwrap_err();
     assert_eq!((status, code_of(&json)), (StatusCode::LOCKED, "locked"));
     assert_eq!(json["attempts_left"], 0);
-    // Locked: even the right password cannot start (generic 404).
+    // Locked: even the right password is answered `locked`.
     let (status, json) = env.activate("bob", "13579").await.unwrap_err();
-    assert_eq!(
-        (status, code_of(&json)),
-        (StatusCode::NOT_FOUND, "unknown_or_expired")
-    );
+    assert_eq!((status, code_of(&json)), (StatusCode::LOCKED, "locked"));
     // A challenge taken before the lock is answered `locked` at confirm.
     let (status, json) = env
         .call(
@@ -490,20 +489,21 @@ async fn wrong_passwords_count_down_then_lock_until_unlocked(env: TestEnv) {
 async fn expired_issuance_and_expired_challenge(env: TestEnv) {
     env.issue("erin", "4444").await;
     // A challenge that is not confirmed within 5 minutes expires.
-    let verified = env.challenge("erin").await.unwrap();
+    let verified = env.challenge("erin", "4444").await.unwrap();
     env.clock.advance(300_001);
-    let (status, bytes, _) = env.confirm(verified, "4444").await;
+    let (status, bytes, _) = env.confirm(verified).await;
     let json: Value = serde_json::from_slice(&bytes).unwrap();
     assert_eq!(
         (status, code_of(&json)),
         (StatusCode::NOT_FOUND, "unknown_or_expired")
     );
-    // After 7 days the issuance itself expires.
+    // After 7 days the issuance itself expires: a decoy challenge, and the
+    // confirm fails like a wrong password.
     env.clock.advance(7 * 24 * 3600 * 1000);
     let (status, json) = env.activate("erin", "4444").await.unwrap_err();
     assert_eq!(
         (status, code_of(&json)),
-        (StatusCode::NOT_FOUND, "unknown_or_expired")
+        (StatusCode::FORBIDDEN, "wrong_password")
     );
     // ...and a new one may be issued.
     let (status, json) = env.issue("erin", "5555").await;
@@ -544,7 +544,7 @@ async fn revoke_then_cooldown_then_reissue(env: TestEnv) {
     let (status, json) = env.issue("frank", "8642").await;
     assert_eq!(status, StatusCode::CREATED, "{json}");
     // Revoking again cancels the pending issuance; confirming it is then `revoked`.
-    let verified = env.challenge("frank").await.unwrap();
+    let verified = env.challenge("frank", "8642").await.unwrap();
     env.call(
         "POST",
         "/v1/admin/users/frank/revoke",
@@ -552,7 +552,7 @@ async fn revoke_then_cooldown_then_reissue(env: TestEnv) {
         None,
     )
     .await;
-    let (status, bytes, _) = env.confirm(verified, "8642").await;
+    let (status, bytes, _) = env.confirm(verified).await;
     let json: Value = serde_json::from_slice(&bytes).unwrap();
     assert_eq!((status, code_of(&json)), (StatusCode::GONE, "revoked"));
     let (status, _) = env
@@ -647,7 +647,7 @@ async fn admin_lists_shows_and_audits(env: TestEnv) {
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0]["id"], created["issuance_id"]);
     assert_eq!(rows[0]["failures"], 1);
-    assert!(rows[0].get("password_verifier").is_none());
+    assert!(rows[0].get("sealed_prs").is_none());
     let (status, _) = env
         .call(
             "GET",

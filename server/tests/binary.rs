@@ -161,7 +161,7 @@ async fn init_serve_https_admin_cli_and_sigterm() {
         issued["link"]
             .as_str()
             .unwrap()
-            .starts_with("ichie://activate?v=1&")
+            .starts_with("ichie://activate?v=2&")
     );
     let conflict = run(
         &[

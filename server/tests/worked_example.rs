@@ -1,13 +1,14 @@
-//! The server's replay of the worked example of docs/protocol.md §10, and the
-//! sealing round trip of a pending activation as the server stores it.
+//! The server's replay of the worked example of docs/protocol.md, with the
+//! sealing round trips of the PRS and the pending activation as the server
+//! stores them.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use data_encoding::HEXLOWER;
 use ichie_core::activation::{
-    self, ActivationConfirm, ActivationRequest, PendingActivation, SigningKey, TotpParams,
-    password_verifier,
+    self, ActivationConfirm, ActivationPassword, ActivationRequest, ChallengeIds,
+    PendingActivation, Prs, SigningKey, TotpParams,
 };
-use ichie_server::seal::{MasterKey, activation_aad};
+use ichie_server::seal::{MasterKey, activation_aad, prs_aad};
 use serde_json::Value;
 
 const EXAMPLE: &str = include_str!("../../core/test_data/activation_worked_example.json");
@@ -21,7 +22,6 @@ fn arr32(text: &str) -> [u8; 32] {
 }
 
 #[test]
-#[allow(deprecated)]
 fn server_replays_the_worked_example() {
     let example: Value = serde_json::from_str(EXAMPLE).unwrap();
     let inputs = &example["inputs"];
@@ -45,17 +45,31 @@ fn server_replays_the_worked_example() {
     );
     let request = ActivationRequest::from_json(value("request_json").as_bytes()).unwrap();
     let params: TotpParams = serde_json::from_value(inputs["params"].clone()).unwrap();
-    let server_private = hex(&input("server_ephemeral_private"));
+    // The PRS as the server keeps it: derived at issuance, sealed, unsealed.
+    let master = MasterKey::new(&[1u8; 32]).unwrap();
+    let password = ActivationPassword::new(&input("password")).unwrap();
+    let prs = Prs::derive(&input("service_id"), &input("user_id"), &password);
+    assert_eq!(HEXLOWER.encode(prs.expose()), value("PRS"));
+    let sealed_prs = master
+        .seal(&prs_aad(&input("issuance_id")), prs.expose())
+        .unwrap();
+    let prs = Prs::from_bytes(
+        &master
+            .open(&prs_aad(&input("issuance_id")), &sealed_prs)
+            .unwrap(),
+    )
+    .unwrap();
     let (pending, challenge) = activation::respond_with(
         &request,
-        &input("activation_id"),
+        ChallengeIds {
+            activation_id: &input("activation_id"),
+            issuance_id: &input("issuance_id"),
+        },
+        &prs,
         params.to_otp_params(),
         inputs["server_time_ms"].as_u64().unwrap(),
         &key,
-        &ring::test::rand::FixedSliceRandom {
-            bytes: &server_private,
-        },
-        arr32(&input("server_nonce")),
+        &arr32(&input("server_scalar")),
     )
     .unwrap();
     assert_eq!(
@@ -64,7 +78,6 @@ fn server_replays_the_worked_example() {
     );
 
     // What the server stores between the two requests survives sealing.
-    let master = MasterKey::new(&[1u8; 32]).unwrap();
     let sealed = master
         .seal(
             &activation_aad(pending.activation_id()),
@@ -77,18 +90,10 @@ fn server_replays_the_worked_example() {
     .unwrap();
 
     let confirm = ActivationConfirm::from_json(value("confirm_json").as_bytes()).unwrap();
-    let password = pending.open_password(&confirm).unwrap();
-    assert_eq!(password.expose(), input("password"));
-    let pepper = hex(&input("pepper"));
-    assert_eq!(
-        HEXLOWER.encode(&password_verifier(&pepper, &password)),
-        value("password_verifier")
-    );
-    assert!(activation::verify_password(
-        &pepper,
-        &password,
-        &hex(&value("password_verifier"))
-    ));
+    assert!(pending.confirm_matches(&confirm));
+    let mut wrong = confirm.clone();
+    wrong.client_mac[31] ^= 1;
+    assert!(!pending.confirm_matches(&wrong));
     let (seed, result) = pending.complete(&input("token_id")).unwrap();
     assert_eq!(HEXLOWER.encode(seed.expose()), value("seed"));
     assert_eq!(

@@ -99,13 +99,15 @@ async fn issued_activated_and_accepted_once() {
     let wrong = server.verify("taro", "000000").await;
     assert_eq!(wrong["result"], "rejected", "{wrong}");
 
-    // The same issuance cannot be activated twice.
+    // The same issuance cannot be activated twice: the server answers as it
+    // does for any user without a pending issuance (a decoy challenge whose
+    // confirm fails like a wrong password), so user IDs cannot be probed.
     let mut other = Phone::new(&server);
     let err = other.activate(&target, "4321").await.unwrap_err();
     assert!(
         matches!(
             err,
-            AppError::Activation(ActivationClientError::UnknownOrExpired)
+            AppError::Activation(ActivationClientError::WrongPassword { attempts_left: 4 })
         ),
         "{err}"
     );
@@ -308,8 +310,8 @@ async fn mitm_forward(State(mitm): State<Mitm>, request: Request) -> Response {
     let mut bytes = answer.bytes().await.unwrap().to_vec();
     if mitm.swap_server_key && path == "/v1/activations" && status.is_success() {
         let mut challenge: Value = serde_json::from_slice(&bytes).unwrap();
-        // The attacker's own X25519 public key (any 32 bytes will do to show the swap).
-        challenge["server_public_key"] = json!("CQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQk");
+        // The attacker's own CPace share (any valid encoding shows the swap).
+        challenge["server_share"] = json!("4gbnYpDY4g4bYfXxqj9NQL5kRo2fA9tzzGHPZqO-XSs");
         bytes = serde_json::to_vec(&challenge).unwrap();
     }
     (status, [("content-type", "application/json")], bytes).into_response()
@@ -456,7 +458,11 @@ async fn a_replayed_confirm_creates_nothing() {
     // Replayed onto a fresh activation of another issuance: refused.
     let other = server.issue("shichiro", "97531").await;
     let begun = ActivationClient::new(server.http())
-        .begin(&other, &SystemClock)
+        .begin(
+            &other,
+            &ichie_core::activation::ActivationPassword::new("97531").unwrap(),
+            &SystemClock,
+        )
         .await
         .unwrap();
     let fresh_path = format!(

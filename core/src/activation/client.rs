@@ -1,21 +1,25 @@
-//! The app's side: start, verify the signed challenge, send the password, finish.
+//! The app's side: start (CPace share), verify the signed challenge, confirm
+//! the key, finish.
 //!
-//! Each step consumes the previous state, so each session key encrypts or
-//! decrypts exactly one message and nothing password-dependent can be made
-//! before the server's signature has been checked.
+//! Each step consumes the previous state. The only password-dependent value
+//! sent before the server's signature is checked is the CPace share, which
+//! hides the password perfectly; the key confirmation, the only value a
+//! wrong server could test one guess against, is made after the check.
 
 use std::fmt;
 
 use ring::rand::{SecureRandom, SystemRandom};
-use ring::{agreement, signature};
+use ring::signature;
+use zeroize::Zeroizing;
 
+use super::cpace::{self, Cpace};
 use super::keys::{self, SessionKeys};
 use super::messages::{
     ActivationChallenge, ActivationConfirm, ActivationRequest, ActivationResult, Identifier,
     TotpParams,
 };
-use super::password::ActivationPassword;
-use super::transcript::{signed_message, transcript_hash};
+use super::password::{ActivationPassword, Prs};
+use super::transcript::{channel_identifier, signed_message, transcript_hash};
 use super::{ActivationError, VERSION};
 use crate::otp::Secret;
 use crate::token::{OtpParams, TokenSpec};
@@ -30,23 +34,40 @@ pub struct PinnedKey {
     pub public_key: [u8; 32],
 }
 
-/// Step 1 done: the app's ephemeral key, waiting for the server's challenge.
+impl PinnedKey {
+    /// A short fingerprint of the public key for people to compare: the
+    /// first 16 bytes of its SHA-256, in 8 groups of 4 hex digits.
+    pub fn fingerprint(&self) -> String {
+        let hash = ring::digest::digest(&ring::digest::SHA256, &self.public_key);
+        hash.as_ref()[..16]
+            .chunks(2)
+            .map(|pair| data_encoding::HEXLOWER.encode(pair))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// Step 1 done: the app's CPace share sent, waiting for the server's challenge.
 pub struct ClientActivation {
-    private_key: agreement::EphemeralPrivateKey,
+    cpace: Cpace,
     request: ActivationRequest,
 }
 
 impl ClientActivation {
-    /// Makes an ephemeral X25519 key and a nonce (system randomness) and the
-    /// request to send as `POST /v1/activations`.
+    /// Derives the PRS from the password, makes a nonce and a CPace share
+    /// (system randomness) and the request to send as `POST /v1/activations`.
+    /// The share reveals nothing about the password.
     pub fn start(
         service_id: &str,
         user_id: &str,
+        password: &ActivationPassword,
     ) -> Result<(Self, ActivationRequest), ActivationError> {
         let rng = SystemRandom::new();
         let mut nonce = [0u8; 32];
         rng.fill(&mut nonce)?;
-        start_with(service_id, user_id, &rng, nonce)
+        let mut scalar = Zeroizing::new([0u8; 32]);
+        rng.fill(scalar.as_mut())?;
+        start_with(service_id, user_id, password, &scalar, nonce)
     }
 
     /// The request this activation sent.
@@ -55,8 +76,8 @@ impl ClientActivation {
     }
 
     /// Checks the server's answer: the key ID must be pinned and the signature
-    /// must verify over the transcript, *before* any key is derived or anything
-    /// password-dependent exists. Then derives the session keys.
+    /// must verify over the transcript (both shares included) *before* the
+    /// CPace key is computed. Then derives the session keys.
     pub fn accept_challenge(
         self,
         challenge: &ActivationChallenge,
@@ -70,9 +91,11 @@ impl ClientActivation {
         signature::UnparsedPublicKey::new(&signature::ED25519, &key.public_key)
             .verify(&signed_message(&th), &challenge.signature)
             .map_err(|_| ActivationError::BadSignature)?;
-        let z = keys::shared_secret(self.private_key, &challenge.server_public_key)?;
+        let isk = self
+            .cpace
+            .finish_initiator(&self.request.client_nonce, &challenge.server_share)?;
         Ok(VerifiedActivation {
-            keys: SessionKeys::derive(th, &z)?,
+            keys: SessionKeys::derive(th, &isk)?,
             activation_id: challenge.activation_id.clone(),
             key_id: challenge.key_id.clone(),
             server_time_ms: challenge.server_time_ms,
@@ -81,31 +104,35 @@ impl ClientActivation {
     }
 }
 
-/// [`ClientActivation::start`] with a given randomness source for the
-/// ephemeral key and a given nonce: for the worked example and tests only.
+/// [`ClientActivation::start`] with given CPace scalar bytes (little-endian,
+/// bits above 252 cleared) and nonce: for the worked example and tests only.
 #[doc(hidden)]
 pub fn start_with(
     service_id: &str,
     user_id: &str,
-    rng: &dyn SecureRandom,
+    password: &ActivationPassword,
+    scalar: &[u8; 32],
     client_nonce: [u8; 32],
 ) -> Result<(ClientActivation, ActivationRequest), ActivationError> {
-    let private_key = agreement::EphemeralPrivateKey::generate(&agreement::X25519, rng)?;
-    let public_key = private_key.compute_public_key()?;
-    let client_public_key: [u8; 32] = public_key
-        .as_ref()
-        .try_into()
-        .map_err(|_| ActivationError::Crypto)?;
+    let service_id = Identifier::new(service_id)?;
+    let user_id = Identifier::new(user_id)?;
+    let prs = Prs::derive(service_id.as_str(), user_id.as_str(), password);
+    let ci = channel_identifier(&service_id, &user_id);
+    let scalar = cpace::scalar_from_bytes(scalar);
+    if *scalar == curve25519_dalek::Scalar::ZERO {
+        return Err(ActivationError::Crypto);
+    }
+    let cpace = Cpace::with_scalar(prs.expose(), &ci, &client_nonce, scalar);
     let request = ActivationRequest {
         version: VERSION,
-        service_id: Identifier::new(service_id)?,
-        user_id: Identifier::new(user_id)?,
-        client_public_key,
+        service_id,
+        user_id,
         client_nonce,
+        client_share: cpace.share(),
     };
     Ok((
         ClientActivation {
-            private_key,
+            cpace,
             request: request.clone(),
         },
         request,
@@ -150,20 +177,15 @@ impl VerifiedActivation {
         self.key_id.as_str()
     }
 
-    /// Encrypts the password for `POST /v1/activations/{id}/confirm`. Consumes
-    /// the state: `k_c2s` encrypts exactly one password. After a
-    /// `wrong_password` answer the app starts a new activation.
-    pub fn confirm(
-        self,
-        password: &ActivationPassword,
-    ) -> Result<(AwaitingResult, ActivationConfirm), ActivationError> {
-        let ciphertext = keys::seal(
-            &self.keys.k_c2s,
-            &self.keys.th,
-            password.expose().as_bytes(),
-        )?;
-        let confirm = ActivationConfirm { ciphertext };
-        Ok((
+    /// The key confirmation for `POST /v1/activations/{id}/confirm`: proves
+    /// the app derived the same CPace key, so knows the password. Consumes
+    /// the state. After a `wrong_password` answer the app starts a new
+    /// activation (one password attempt per activation).
+    pub fn confirm(self) -> (AwaitingResult, ActivationConfirm) {
+        let confirm = ActivationConfirm {
+            client_mac: self.keys.client_mac(),
+        };
+        (
             AwaitingResult {
                 keys: self.keys,
                 activation_id: self.activation_id,
@@ -171,7 +193,7 @@ impl VerifiedActivation {
                 confirm: confirm.clone(),
             },
             confirm,
-        ))
+        )
     }
 }
 
@@ -201,7 +223,7 @@ impl AwaitingResult {
     }
 
     /// The confirm message again (the same bytes), to resend after a network
-    /// failure without encrypting anything new.
+    /// failure: the server answers an identical resend with the kept result.
     pub fn confirm_message(&self) -> &ActivationConfirm {
         &self.confirm
     }

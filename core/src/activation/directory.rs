@@ -8,7 +8,7 @@
 
 use serde::Deserialize;
 
-use super::{ActivationError, ActivationLink, Identifier, PinnedKey};
+use super::{ActivationError, ActivationLink, Identifier, LinkCheck, PinnedKey};
 
 /// Where and as whom to activate, and which signing keys to trust.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,6 +139,32 @@ impl ServiceDirectory {
         &self.services
     }
 
+    /// Checks an activation link against the directory: a listed service
+    /// must have the same server URL and the link's key among its keys
+    /// (else [`ActivationError::LinkMismatch`], a forged link); an unlisted
+    /// one needs the user's confirmation of host and key fingerprint.
+    pub fn check_link(&self, link: &ActivationLink) -> Result<LinkCheck, ActivationError> {
+        let Some(entry) = self.get(link.service_id.as_str()) else {
+            return Ok(LinkCheck::Unknown {
+                host: link.host().to_owned(),
+                key_fingerprint: link.pinned.fingerprint(),
+            });
+        };
+        let mismatch = |what| ActivationError::LinkMismatch {
+            service_id: entry.service_id.to_string(),
+            what,
+        };
+        if !same_url(&entry.base_url, &link.base_url) {
+            return Err(mismatch("server URL"));
+        }
+        if !entry.keys.contains(&link.pinned) {
+            return Err(mismatch("signing key"));
+        }
+        Ok(LinkCheck::Known {
+            name: entry.name.clone(),
+        })
+    }
+
     /// What to activate for `user_id` at `service_id`; `None` if the service is unknown.
     pub fn target(
         &self,
@@ -155,6 +181,20 @@ impl ServiceDirectory {
             pinned: entry.keys.clone(),
         }))
     }
+}
+
+/// Whether two base URLs name the same server (scheme and host compare
+/// case-insensitively, a trailing slash is ignored).
+fn same_url(a: &str, b: &str) -> bool {
+    fn split(url: &str) -> (String, &str) {
+        let url = url.trim_end_matches('/');
+        let after_scheme = url.find("://").map_or(0, |i| i + 3);
+        let end = url[after_scheme..]
+            .find('/')
+            .map_or(url.len(), |i| after_scheme + i);
+        (url[..end].to_ascii_lowercase(), &url[end..])
+    }
+    split(a) == split(b)
 }
 
 #[cfg(test)]
@@ -190,5 +230,73 @@ mod tests {
                 .to_string();
             assert!(err.contains(needle), "{json}: {err}");
         }
+    }
+
+    fn directory_and_link(url: &str, kid: &str, key: [u8; 32]) -> (ServiceDirectory, ActivationLink) {
+        let pk = data_encoding::BASE64URL_NOPAD.encode(&[3; 32]);
+        let json = format!(
+            r#"{{"services":[{{"service_id":"bank","name":"Example Bank","base_url":"https://otp.example.com","keys":[{{"key_id":"k1","public_key":"{pk}"}}]}}]}}"#
+        );
+        let link = ActivationLink {
+            base_url: url.to_owned(),
+            service_id: Identifier::new("bank").unwrap(),
+            user_id: Identifier::new("taro").unwrap(),
+            pinned: PinnedKey {
+                key_id: kid.to_owned(),
+                public_key: key,
+            },
+        };
+        (ServiceDirectory::from_json(json.as_bytes()).unwrap(), link)
+    }
+
+    #[test]
+    fn a_link_for_a_known_service_must_match_the_directory() {
+        for url in ["https://otp.example.com", "https://OTP.example.com/"] {
+            let (dir, link) = directory_and_link(url, "k1", [3; 32]);
+            assert_eq!(
+                dir.check_link(&link).unwrap(),
+                LinkCheck::Known {
+                    name: "Example Bank".into()
+                },
+                "{url}"
+            );
+        }
+        // The phishing e-mail: the real service ID, the attacker's server or key.
+        for (url, kid, key, what) in [
+            ("https://otp.example.com.evil.example", "k1", [3; 32], "server URL"),
+            ("https://otp.example.com/other", "k1", [3; 32], "server URL"),
+            ("https://otp.example.com", "k1", [4; 32], "signing key"),
+            ("https://otp.example.com", "evil", [3; 32], "signing key"),
+        ] {
+            let (dir, link) = directory_and_link(url, kid, key);
+            let err = dir.check_link(&link).unwrap_err();
+            assert_eq!(
+                err,
+                ActivationError::LinkMismatch {
+                    service_id: "bank".into(),
+                    what
+                },
+                "{url} {kid}"
+            );
+            assert!(err.to_string().contains("forged"), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_link_for_an_unknown_service_names_host_and_fingerprint() {
+        let (_, mut link) = directory_and_link("https://otp.other.example:8443", "k9", [5; 32]);
+        link.service_id = Identifier::new("other").unwrap();
+        let check = ServiceDirectory::default().check_link(&link).unwrap();
+        let LinkCheck::Unknown { host, key_fingerprint } = check else {
+            panic!("{check:?}");
+        };
+        assert_eq!(host, "otp.other.example:8443");
+        assert_eq!(key_fingerprint.len(), 8 * 4 + 7);
+        assert_eq!(key_fingerprint, link.pinned.fingerprint());
+        let other = PinnedKey {
+            key_id: "k9".into(),
+            public_key: [6; 32],
+        };
+        assert_ne!(other.fingerprint(), key_fingerprint);
     }
 }

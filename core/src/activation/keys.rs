@@ -1,8 +1,8 @@
-//! The key schedule: X25519 secret → HKDF-SHA256 → `k_c2s`, `k_s2c`, `k_seed` → seed.
+//! The key schedule: CPace's `ISK` → HKDF-SHA256 → `k_client`, `k_s2c`, `k_seed` → seed.
 
 use std::fmt;
 
-use ring::{aead, agreement, hkdf, hmac};
+use ring::{aead, hkdf, hmac};
 use zeroize::Zeroizing;
 
 use super::ActivationError;
@@ -10,45 +10,28 @@ use super::messages::Identifier;
 use super::transcript::TranscriptHash;
 use crate::otp::Algorithm;
 
-/// HKDF info of the client-to-server key.
-pub(crate) const INFO_C2S: &[u8] = b"ichie c2s key";
+/// HKDF info of the app's key-confirmation key.
+pub(crate) const INFO_CLIENT_CONFIRM: &[u8] = b"ichie v2 client confirm key";
 /// HKDF info of the server-to-client key.
-pub(crate) const INFO_S2C: &[u8] = b"ichie s2c key";
+pub(crate) const INFO_S2C: &[u8] = b"ichie v2 s2c key";
 /// HKDF info of the seed key.
-pub(crate) const INFO_SEED: &[u8] = b"ichie seed key";
+pub(crate) const INFO_SEED: &[u8] = b"ichie v2 seed key";
 /// Prefix of the seed's HKDF info (followed by the token ID).
 pub(crate) const INFO_SEED_PREFIX: &[u8] = b"seed";
-/// Prefix of the confirmation MAC's message (followed by `TH`).
+/// Prefix of the app's key-confirmation MAC (followed by `TH`).
+pub(crate) const CLIENT_CONFIRM_PREFIX: &[u8] = b"client confirm";
+/// Prefix of the seed confirmation MAC's message (followed by `TH`).
 pub(crate) const CONFIRM_PREFIX: &[u8] = b"confirm";
 
 /// A 32-byte secret key, zeroized on drop.
 pub(crate) type Key32 = Zeroizing<[u8; 32]>;
 
-/// `Z = X25519(own private key, peer public key)`; a malformed or low-order
-/// peer key (all-zero result, which ring refuses) is [`ActivationError::InvalidPeerKey`].
-pub(crate) fn shared_secret(
-    own: agreement::EphemeralPrivateKey,
-    peer_public_key: &[u8; 32],
-) -> Result<Key32, ActivationError> {
-    let peer = agreement::UnparsedPublicKey::new(&agreement::X25519, peer_public_key);
-    agreement::agree_ephemeral(own, &peer, |z| {
-        let mut out = Zeroizing::new([0u8; 32]);
-        if z.len() == out.len() {
-            out.copy_from_slice(z);
-            Ok(out)
-        } else {
-            Err(ActivationError::Crypto)
-        }
-    })
-    .map_err(|_| ActivationError::InvalidPeerKey)?
-}
-
-/// `PRK = HKDF-Extract(salt = TH, IKM = Z)`, which is `HMAC-SHA256(TH, Z)`
+/// `PRK = HKDF-Extract(salt = TH, IKM = ISK)`, which is `HMAC-SHA256(TH, ISK)`
 /// (RFC 5869 §2.2), computed directly so the worked example can show it.
-pub(crate) fn extract(th: &TranscriptHash, z: &[u8; 32]) -> Key32 {
+pub(crate) fn extract(th: &TranscriptHash, isk: &[u8; 64]) -> Key32 {
     let salt = hmac::Key::new(hmac::HMAC_SHA256, th);
     let mut prk = Zeroizing::new([0u8; 32]);
-    prk.copy_from_slice(hmac::sign(&salt, z).as_ref());
+    prk.copy_from_slice(hmac::sign(&salt, isk).as_ref());
     prk
 }
 
@@ -85,8 +68,8 @@ fn expand32(prk: &[u8; 32], info: &[u8]) -> Result<Key32, ActivationError> {
 pub(crate) struct SessionKeys {
     /// The transcript hash (not secret; the AAD of both ciphertexts).
     pub(crate) th: TranscriptHash,
-    /// Encrypts the password, app to server.
-    pub(crate) k_c2s: Key32,
+    /// Keys the app's key-confirmation MAC (proof that it knows the password).
+    pub(crate) k_client: Key32,
     /// Encrypts the result, server to app.
     pub(crate) k_s2c: Key32,
     /// The PRK of the seed.
@@ -94,12 +77,12 @@ pub(crate) struct SessionKeys {
 }
 
 impl SessionKeys {
-    /// The three keys from `Z` and `TH`.
-    pub(crate) fn derive(th: TranscriptHash, z: &[u8; 32]) -> Result<Self, ActivationError> {
-        let prk = extract(&th, z);
+    /// The three keys from CPace's `ISK` and `TH`.
+    pub(crate) fn derive(th: TranscriptHash, isk: &[u8; 64]) -> Result<Self, ActivationError> {
+        let prk = extract(&th, isk);
         Ok(Self {
             th,
-            k_c2s: expand32(&prk, INFO_C2S)?,
+            k_client: expand32(&prk, INFO_CLIENT_CONFIRM)?,
             k_s2c: expand32(&prk, INFO_S2C)?,
             k_seed: expand32(&prk, INFO_SEED)?,
         })
@@ -116,6 +99,28 @@ impl SessionKeys {
             &[INFO_SEED_PREFIX, token_id.as_str().as_bytes()],
             algorithm.output_len(),
         )
+    }
+}
+
+impl SessionKeys {
+    /// The app's key confirmation: `HMAC-SHA256(k_client, "client confirm" || TH)`.
+    pub(crate) fn client_mac(&self) -> [u8; 32] {
+        let key = hmac::Key::new(hmac::HMAC_SHA256, self.k_client.as_ref());
+        let mut ctx = hmac::Context::with_key(&key);
+        ctx.update(CLIENT_CONFIRM_PREFIX);
+        ctx.update(&self.th);
+        let mut out = [0u8; 32];
+        out.copy_from_slice(ctx.sign().as_ref());
+        out
+    }
+
+    /// Checks the app's key confirmation in constant time.
+    pub(crate) fn client_mac_matches(&self, mac: &[u8; 32]) -> bool {
+        let key = hmac::Key::new(hmac::HMAC_SHA256, self.k_client.as_ref());
+        let mut message = Vec::with_capacity(CLIENT_CONFIRM_PREFIX.len() + self.th.len());
+        message.extend_from_slice(CLIENT_CONFIRM_PREFIX);
+        message.extend_from_slice(&self.th);
+        hmac::verify(&key, &message, mac).is_ok()
     }
 }
 
@@ -145,9 +150,9 @@ pub(crate) fn confirmation_matches(seed: &[u8], th: &TranscriptHash, mac: &[u8])
     hmac::verify(&key, &message, mac).is_ok()
 }
 
-/// The all-zero GCM nonce. Safe only because each of `k_c2s` and `k_s2c`
-/// encrypts exactly one message: the APIs consume their state when they
-/// encrypt, and the server consumes a pending activation at its first confirm.
+/// The all-zero GCM nonce. Safe only because `k_s2c` encrypts exactly one
+/// message: [`super::PendingActivation::complete`] consumes its state, and
+/// the server consumes a pending activation at its first confirm.
 fn zero_nonce() -> aead::Nonce {
     aead::Nonce::assume_unique_for_key([0u8; aead::NONCE_LEN])
 }

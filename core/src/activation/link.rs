@@ -2,11 +2,16 @@
 //! service and user to activate, and the signing key to pin.
 //!
 //! Two forms carry the same fields:
-//! `ichie://activate?v=1&url=<base URL>&service=<id>&user=<id>&kid=<key id>&pk=<key>`
-//! (opens the app) and `<base URL>/activate?v=1&service=…&user=…&kid=…&pk=…`
+//! `ichie://activate?v=2&url=<base URL>&service=<id>&user=<id>&kid=<key id>&pk=<key>`
+//! (opens the app) and `<base URL>/activate?v=2&service=…&user=…&kid=…&pk=…`
 //! (a web page that forwards to the app, or is pasted into it). `pk` is the
 //! Ed25519 public key in base64url without padding. The link carries no
 //! secret: the activation password travels separately, typed by the user.
+//!
+//! A link is only a claim: anyone can send one. Before activating, the app
+//! checks it against its service directory ([`super::ServiceDirectory::check_link`]):
+//! a known service with another URL or key is refused; an unknown service's
+//! host and key fingerprint are shown for the user to confirm.
 
 use std::fmt;
 
@@ -32,7 +37,7 @@ impl ActivationLink {
     /// The `ichie://activate?…` form.
     pub fn to_app_uri(&self) -> String {
         format!(
-            "{APP_PREFIX}v=1&url={}&{}",
+            "{APP_PREFIX}v=2&url={}&{}",
             encode(&self.base_url),
             self.common_query()
         )
@@ -40,7 +45,7 @@ impl ActivationLink {
 
     /// The `https://…/activate?…` form.
     pub fn to_https_url(&self) -> String {
-        format!("{}{WEB_PATH}v=1&{}", self.base_url, self.common_query())
+        format!("{}{WEB_PATH}v=2&{}", self.base_url, self.common_query())
     }
 
     fn common_query(&self) -> String {
@@ -86,7 +91,7 @@ impl ActivationLink {
             }
         }
         match fields.version.as_deref() {
-            None | Some("1") => {}
+            None | Some("2") => {}
             Some(other) => {
                 return Err(ActivationError::VersionUnsupported(
                     other.parse().unwrap_or(0),
@@ -120,6 +125,40 @@ impl ActivationLink {
             pinned: PinnedKey { key_id, public_key },
         })
     }
+}
+
+impl ActivationLink {
+    /// The server's host (and port, if any), as the app shows it before a
+    /// user confirms an unknown service.
+    pub fn host(&self) -> &str {
+        let rest = self
+            .base_url
+            .strip_prefix("https://")
+            .unwrap_or(&self.base_url);
+        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let authority = &rest[..end];
+        // Credentials before an `@` are not part of the host.
+        authority.rsplit('@').next().unwrap_or(authority)
+    }
+}
+
+/// What the app's service directory says about an activation link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LinkCheck {
+    /// The directory lists the service with this URL and key: go ahead.
+    Known {
+        /// The service's display name.
+        name: String,
+    },
+    /// The directory does not list the service: show the host and key
+    /// fingerprint and activate only after the user confirms them.
+    Unknown {
+        /// The server's host, from the link.
+        host: String,
+        /// The fingerprint of the signing key the link carries.
+        key_fingerprint: String,
+    },
 }
 
 impl fmt::Display for ActivationLink {
@@ -185,7 +224,7 @@ mod tests {
         );
         assert!(
             l.to_https_url()
-                .starts_with("https://otp.example.com:8443/activate?v=1&service=example-bank")
+                .starts_with("https://otp.example.com:8443/activate?v=2&service=example-bank")
         );
     }
 
@@ -224,9 +263,26 @@ mod tests {
         }
         assert_eq!(
             ActivationLink::parse(&format!(
-                "ichie://activate?v=2&url=https://x&service=s&user=u&kid=k&pk={pk}"
+                "ichie://activate?v=1&url=https://x&service=s&user=u&kid=k&pk={pk}"
             )),
-            Err(ActivationError::VersionUnsupported(2))
+            Err(ActivationError::VersionUnsupported(1))
         );
+    }
+
+    #[test]
+    fn the_host_is_what_a_user_can_compare() {
+        let pk = data_encoding::BASE64URL_NOPAD.encode(&[9; 32]);
+        for (url, host) in [
+            ("https://otp.example.com", "otp.example.com"),
+            ("https://otp.example.com:8443/base", "otp.example.com:8443"),
+            ("https://user@evil.example:1/x", "evil.example:1"),
+        ] {
+            let link = ActivationLink::parse(&format!(
+                "ichie://activate?v=2&url={}&service=s&user=u&kid=k&pk={pk}",
+                encode(url)
+            ))
+            .unwrap();
+            assert_eq!(link.host(), host, "{url}");
+        }
     }
 }

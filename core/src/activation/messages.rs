@@ -111,21 +111,22 @@ impl TryFrom<OtpParams> for TotpParams {
     }
 }
 
-/// Step 1, `POST /v1/activations`: the app's ephemeral key and nonce.
+/// Step 1, `POST /v1/activations`: the app's nonce and CPace share.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActivationRequest {
-    /// Protocol version; 1.
+    /// Protocol version; 2.
     pub version: u32,
     /// The service the token is for, as the issuance e-mail gives it.
     pub service_id: Identifier,
     /// The user at that service, as the issuance e-mail gives it.
     pub user_id: Identifier,
-    /// `e_C`: the app's ephemeral X25519 public key.
-    #[serde(with = "b64_array")]
-    pub client_public_key: [u8; 32],
-    /// `N_C`: 32 random bytes.
+    /// `N_C`: 32 random bytes, CPace's session ID `sid`.
     #[serde(with = "b64_array")]
     pub client_nonce: [u8; 32],
+    /// `Ya`: the app's CPace share (ristretto255), made from the password; it
+    /// reveals nothing about the password without the server's scalar.
+    #[serde(with = "b64_array")]
+    pub client_share: [u8; 32],
 }
 
 /// Step 2, the answer to `POST /v1/activations`: the server's signed half.
@@ -133,30 +134,29 @@ pub struct ActivationRequest {
 pub struct ActivationChallenge {
     /// The ID under which the server keeps this activation (used in the URL of step 3).
     pub activation_id: Identifier,
-    /// `e_S`: the server's ephemeral X25519 public key.
+    /// The issuance being activated (an opaque ID; signed).
+    pub issuance_id: Identifier,
+    /// `Yb`: the server's CPace share.
     #[serde(with = "b64_array")]
-    pub server_public_key: [u8; 32],
-    /// `N_S`: 32 random bytes.
-    #[serde(with = "b64_array")]
-    pub server_nonce: [u8; 32],
+    pub server_share: [u8; 32],
     /// The server's clock, Unix milliseconds (signed: the app checks its clock against it).
     pub server_time_ms: u64,
     /// The parameters of the token being activated.
     pub params: TotpParams,
     /// Which of the server's signing keys signed.
     pub key_id: Identifier,
-    /// Ed25519 over `"ichie-activation-v1" || TH`.
+    /// Ed25519 over `"ichie-activation-v2" || TH`.
     #[serde(with = "b64_array")]
     pub signature: [u8; 64],
 }
 
-/// Step 3, `POST /v1/activations/{activation_id}/confirm`: the password, encrypted.
+/// Step 3, `POST /v1/activations/{activation_id}/confirm`: the app's key
+/// confirmation, which proves it knows the password without revealing it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActivationConfirm {
-    /// AES-256-GCM under `k_c2s`, zero nonce, AAD `TH`, of the password's
-    /// ASCII digits: 20 to 24 bytes with the tag.
-    #[serde(with = "b64_vec")]
-    pub ciphertext: Vec<u8>,
+    /// `HMAC-SHA256(k_client, "client confirm" || TH)`.
+    #[serde(with = "b64_array")]
+    pub client_mac: [u8; 32],
 }
 
 /// Step 4, the answer to the confirm request: token ID and confirmation, encrypted.
@@ -195,7 +195,7 @@ fn from_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ActivationError> {
     serde_json::from_slice(body).map_err(|e| ActivationError::BadMessage(e.to_string()))
 }
 
-/// The longest ciphertext any v1 message carries (bytes), bounding decoding work.
+/// The longest ciphertext any message carries (bytes), bounding decoding work.
 const MAX_CIPHERTEXT_LEN: usize = 256;
 
 mod b64_array {

@@ -1,24 +1,28 @@
-//! Activation protocol v1: the app and the server derive a token seed that never travels.
+//! Activation protocol v2: the app and the server derive a token seed that
+//! never travels, from a PAKE under the activation password, which never
+//! leaves the app in any form.
 //!
-//! The app sends an ephemeral X25519 key and a nonce ([`ActivationRequest`]);
-//! the server answers with its own ephemeral key, a nonce, its time and the
-//! token parameters, signed with its long-term Ed25519 key
-//! ([`ActivationChallenge`]). Both hash the two messages into the transcript
-//! hash `TH` and derive three keys from the X25519 secret. Only after the app
-//! has checked the signature against a pinned key does it send the activation
-//! password, encrypted ([`ActivationConfirm`]); the server checks it and
-//! answers with the token ID and a confirmation MAC, encrypted
-//! ([`ActivationResult`]). Both sides then derive the seed from `k_seed` and
-//! the token ID.
+//! The app derives the password-related string ([`Prs`]) and sends its CPace
+//! share with a nonce ([`ActivationRequest`]); the server, which keeps the
+//! issuance's PRS sealed, answers with its own share, its time and the token
+//! parameters, signed with its long-term Ed25519 key
+//! ([`ActivationChallenge`]). The app checks the signature against the keys
+//! pinned for the service, then both hash the CPace key `ISK` with the
+//! transcript hash `TH` into three keys. The app proves it knows the password
+//! with a MAC ([`ActivationConfirm`]); the server checks it, counts a
+//! failure or answers with the token ID and a confirmation, encrypted
+//! ([`ActivationResult`]). Both derive the seed from `k_seed` and the token
+//! ID.
 //!
 //! The app's side is a state machine ([`ClientActivation`] →
 //! [`VerifiedActivation`] → [`AwaitingResult`] → [`ActivatedToken`]);
 //! the server's side is two steps ([`respond`], then
-//! [`PendingActivation::open_password`] and [`PendingActivation::complete`]).
+//! [`PendingActivation::confirm_matches`] and [`PendingActivation::complete`]).
 //! Everything here is pure: no network, no clock. `docs/protocol.md` is the
 //! specification, with a worked example that the tests replay.
 
 mod client;
+mod cpace;
 mod directory;
 mod keys;
 mod link;
@@ -32,15 +36,15 @@ mod transcript;
 pub use crate::wire::{ActivationErrorBody, ErrorCode};
 pub use client::{ActivatedToken, AwaitingResult, ClientActivation, PinnedKey, VerifiedActivation};
 pub use directory::{ActivationTarget, ServiceDirectory, ServiceEntry};
-pub use link::ActivationLink;
+pub use link::{ActivationLink, LinkCheck};
 pub use messages::{
     ActivationChallenge, ActivationConfirm, ActivationRequest, ActivationResult, Identifier,
     TotpParams,
 };
-pub use password::{ActivationPassword, password_verifier, verify_password};
+pub use password::{ActivationPassword, Prs};
 #[cfg(feature = "client")]
 pub use remote::{ActivationClient, ActivationClientError, BegunActivation, RemoteTokenState};
-pub use server::{PendingActivation, SigningKey, respond};
+pub use server::{ChallengeIds, PendingActivation, SigningKey, respond};
 
 #[doc(hidden)]
 pub use client::start_with;
@@ -48,10 +52,10 @@ pub use client::start_with;
 pub use server::respond_with;
 
 /// The protocol version this module speaks.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// The domain label signed in front of the transcript hash.
-pub const SIGNATURE_LABEL: &[u8] = b"ichie-activation-v1";
+pub const SIGNATURE_LABEL: &[u8] = b"ichie-activation-v2";
 
 /// Why an activation step failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -60,8 +64,8 @@ pub enum ActivationError {
     /// A message is malformed: bad JSON, a wrong length, a forbidden character.
     #[error("malformed activation message: {0}")]
     BadMessage(String),
-    /// The peer speaks a protocol version other than 1.
-    #[error("activation protocol version {0} is not supported (this side speaks 1)")]
+    /// The peer speaks a protocol version other than 2.
+    #[error("activation protocol version {0} is not supported (this side speaks 2)")]
     VersionUnsupported(u32),
     /// The challenge is signed with a key ID that is not pinned for the service.
     #[error("the server signed with key {0:?}, which is not pinned for this service")]
@@ -75,11 +79,22 @@ pub enum ActivationError {
     /// A ciphertext does not decrypt under the session key and transcript.
     #[error("an encrypted activation message does not decrypt")]
     DecryptFailed,
+    /// An activation link names a service the app knows, with another server
+    /// URL or signing key than the app's directory: a forged link.
+    #[error(
+        "this link does not match the service {service_id:?} the app knows: its {what} differs (a forged link?)"
+    )]
+    LinkMismatch {
+        /// The service the link names.
+        service_id: String,
+        /// What differs: "server URL" or "signing key".
+        what: &'static str,
+    },
     /// The decrypted confirmation MAC does not match the derived seed.
     #[error("the server's confirmation does not match the derived seed")]
     ConfirmationMismatch,
-    /// The peer's X25519 key is malformed or of low order (all-zero shared secret).
-    #[error("the peer's ephemeral key is invalid")]
+    /// The peer's CPace share does not decode or gives the neutral element.
+    #[error("the peer's CPace share is invalid")]
     InvalidPeerKey,
     /// Token parameters the protocol cannot carry (only TOTP with T0 = 0).
     #[error("unsupported token parameters: {0}")]
@@ -103,6 +118,7 @@ impl ActivationError {
             | Self::BadSignature
             | Self::WrongPasswordFormat
             | Self::DecryptFailed
+            | Self::LinkMismatch { .. }
             | Self::ConfirmationMismatch
             | Self::InvalidPeerKey => ErrorCode::BadRequest,
             Self::UnsupportedParams(_) | Self::BadState(_) | Self::Crypto => ErrorCode::Internal,

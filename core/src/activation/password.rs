@@ -1,12 +1,14 @@
-//! The activation password: 4 to 8 ASCII digits, and the server's verifier of it.
+//! The activation password (4 to 8 ASCII digits) and the password-related
+//! string (PRS) that CPace runs on.
 
 use std::fmt;
 
-use ring::hmac;
-use subtle::ConstantTimeEq;
+use ring::digest;
+use ring::rand::{SecureRandom, SystemRandom};
 use zeroize::Zeroizing;
 
 use super::ActivationError;
+use super::cpace::lv_cat;
 
 /// An activation password that is 4 to 8 ASCII digits. Zeroized on drop,
 /// never shown by `Debug`.
@@ -24,7 +26,7 @@ impl ActivationPassword {
         Self::from_bytes(text.as_bytes())
     }
 
-    /// As [`Self::new`], from raw bytes (a decrypted confirm message).
+    /// As [`Self::new`], from raw bytes.
     pub(crate) fn from_bytes(bytes: &[u8]) -> Result<Self, ActivationError> {
         if !(Self::MIN_LEN..=Self::MAX_LEN).contains(&bytes.len())
             || !bytes.iter().all(u8::is_ascii_digit)
@@ -48,21 +50,57 @@ impl fmt::Debug for ActivationPassword {
     }
 }
 
-/// What the server stores instead of the password: `HMAC-SHA256(pepper, password)`.
+/// The password-related string CPace runs on: SHA-512 over
+/// `lv_cat("ichie-activation-v2 prs", service_id, user_id, password)`.
 ///
-/// The pepper is a server secret kept outside the database (configuration or
-/// a key store), so a stolen database alone does not allow checking guesses
-/// offline.
-pub fn password_verifier(pepper: &[u8], password: &ActivationPassword) -> [u8; 32] {
-    let key = hmac::Key::new(hmac::HMAC_SHA256, pepper);
-    let mut out = [0u8; 32];
-    out.copy_from_slice(hmac::sign(&key, password.expose().as_bytes()).as_ref());
-    out
+/// The app computes it from the typed password; the server computes it once
+/// at issuance and keeps it only sealed under its master key (it is what the
+/// PAKE needs, and it is never sent). Zeroized on drop, never shown by `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Prs(Zeroizing<[u8; 64]>);
+
+/// The label that opens the PRS input.
+pub(crate) const PRS_LABEL: &[u8] = b"ichie-activation-v2 prs";
+
+impl Prs {
+    /// The PRS of `password` for `user_id` at `service_id`.
+    pub fn derive(service_id: &str, user_id: &str, password: &ActivationPassword) -> Self {
+        let input = lv_cat(&[
+            PRS_LABEL,
+            service_id.as_bytes(),
+            user_id.as_bytes(),
+            password.expose().as_bytes(),
+        ]);
+        let mut out = Zeroizing::new([0u8; 64]);
+        out.copy_from_slice(digest::digest(&digest::SHA512, &input).as_ref());
+        Self(out)
+    }
+
+    /// A random PRS no password gives: the server runs CPace on it when no
+    /// issuance is pending, so the answer looks the same and no confirm can
+    /// ever succeed.
+    pub fn random() -> Result<Self, ActivationError> {
+        let mut out = Zeroizing::new([0u8; 64]);
+        SystemRandom::new().fill(out.as_mut())?;
+        Ok(Self(out))
+    }
+
+    /// Reads back what [`Self::expose`] gave (after the server unsealed it).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, ActivationError> {
+        let array: [u8; 64] = bytes
+            .try_into()
+            .map_err(|_| ActivationError::BadState("a PRS is 64 bytes".into()))?;
+        Ok(Self(Zeroizing::new(array)))
+    }
+
+    /// The 64 bytes, for the server to seal. Handle with care.
+    pub fn expose(&self) -> &[u8; 64] {
+        &self.0
+    }
 }
 
-/// Whether `password` matches the stored verifier, in constant time (a stored
-/// value of the wrong length never matches).
-pub fn verify_password(pepper: &[u8], password: &ActivationPassword, stored: &[u8]) -> bool {
-    let ours = Zeroizing::new(password_verifier(pepper, password));
-    ours.as_slice().ct_eq(stored).into()
+impl fmt::Debug for Prs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Prs(<redacted>)")
+    }
 }

@@ -1,11 +1,12 @@
 //! The app's side of activation over HTTPS, and the token status check.
 //!
 //! Activation runs in two calls so the app can judge the clock between them:
-//! [`ActivationClient::begin`] sends the request and verifies the signed
-//! challenge (nothing that depends on the password has left the device yet);
-//! [`ActivationClient::complete`] sends the encrypted password and derives the
-//! seed. A wrong password consumes the server's pending activation: start
-//! again with `begin`.
+//! [`ActivationClient::begin`] sends the CPace share and verifies the signed
+//! challenge (nothing a server could test a password guess against has left
+//! the device yet); [`ActivationClient::complete`] sends the key confirmation
+//! and derives the seed, resending the same bytes when an answer is lost. A
+//! wrong password consumes the server's pending activation: start again with
+//! `begin`.
 
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use reqwest::{StatusCode, Url};
@@ -21,6 +22,25 @@ use crate::https::transport::{self, snippet};
 
 /// The most bytes read from any answer of the activation API.
 const MAX_BODY: usize = 16 * 1024;
+
+/// How often a confirm whose answer was lost is sent again.
+pub const CONFIRM_RESENDS: u32 = 3;
+
+/// The wait before the first resend; the n-th waits n times as long.
+const RESEND_DELAY: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Whether the server may have acted on a request whose answer did not
+/// arrive whole, so that resending the same bytes is the way to learn the
+/// outcome. A TLS failure or a definite answer is not resent.
+fn answer_may_be_lost(error: &TransportError) -> bool {
+    match error {
+        TransportError::Network(_) | TransportError::Timeout | TransportError::BadResponse(_) => {
+            true
+        }
+        TransportError::Http { status } => *status >= 500,
+        TransportError::Tls(_) => false,
+    }
+}
 
 /// Why an activation or a status check failed, as the app must react to it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -109,10 +129,14 @@ impl ActivationClient {
     pub async fn begin(
         &self,
         target: &ActivationTarget,
+        password: &ActivationPassword,
         clock: &dyn WallClock,
     ) -> Result<BegunActivation, ActivationClientError> {
-        let (state, request) =
-            ClientActivation::start(target.service_id.as_str(), target.user_id.as_str())?;
+        let (state, request) = ClientActivation::start(
+            target.service_id.as_str(),
+            target.user_id.as_str(),
+            password,
+        )?;
         let url = endpoint(&target.base_url, "v1/activations")?;
         let sent_ms = clock.now_ms();
         let body = self.post(url, request.to_json()?).await?;
@@ -140,16 +164,33 @@ impl ActivationClient {
         })
     }
 
-    /// Steps 4–5: sends the encrypted password, checks the server's
+    /// Steps 4–5: sends the key confirmation, checks the server's
     /// confirmation and derives the seed.
+    ///
+    /// When the answer is lost (timeout, dropped connection, a proxy's 5xx,
+    /// a cut body) the same bytes are sent again, up to [`CONFIRM_RESENDS`]
+    /// times: the server answers an identical resend with the result it
+    /// kept, so the token it created reaches the app and no second one is
+    /// made.
     pub async fn complete(
         &self,
         begun: BegunActivation,
-        password: &ActivationPassword,
     ) -> Result<ActivatedToken, ActivationClientError> {
-        let (awaiting, confirm) = begun.verified.confirm(password)?;
-        let body = self.post(begun.confirm_url, confirm.to_json()?).await?;
-        let result = ActivationResult::from_json(&body)?;
+        let (awaiting, confirm) = begun.verified.confirm();
+        let body = confirm.to_json()?;
+        let mut resends = 0;
+        let answer = loop {
+            match self.post(begun.confirm_url.clone(), body.clone()).await {
+                Err(ActivationClientError::Transport(error))
+                    if resends < CONFIRM_RESENDS && answer_may_be_lost(&error) =>
+                {
+                    resends += 1;
+                    tokio::time::sleep(RESEND_DELAY * resends).await;
+                }
+                other => break other?,
+            }
+        };
+        let result = ActivationResult::from_json(&answer)?;
         Ok(awaiting.finish(&result)?)
     }
 

@@ -1,5 +1,6 @@
-//! The server's side: answer a request with a signed challenge, then open the
-//! password and complete with the token ID.
+//! The server's side: answer a request with a signed challenge (CPace on the
+//! issuance's PRS), then check the app's key confirmation and complete with
+//! the token ID.
 //!
 //! Between the two HTTP requests the server keeps a [`PendingActivation`]:
 //! exported with [`PendingActivation::to_bytes`], encrypted at rest by the
@@ -9,17 +10,18 @@
 use std::fmt;
 
 use ring::rand::{SecureRandom, SystemRandom};
-use ring::{agreement, signature};
+use ring::signature;
 use zeroize::Zeroizing;
 
 use super::client::PinnedKey;
+use super::cpace::{self, Cpace};
 use super::keys::{self, Key32, SessionKeys};
 use super::messages::{
     ActivationChallenge, ActivationConfirm, ActivationRequest, ActivationResult, Identifier,
     TotpParams,
 };
-use super::password::ActivationPassword;
-use super::transcript::{TranscriptHash, signed_message, transcript_hash};
+use super::password::Prs;
+use super::transcript::{TranscriptHash, channel_identifier, signed_message, transcript_hash};
 use super::{ActivationError, VERSION};
 use crate::otp::{Algorithm, Digits, Secret, Step};
 use crate::token::OtpParams;
@@ -59,7 +61,7 @@ impl SigningKey {
         out
     }
 
-    /// Ed25519 over `"ichie-activation-v1" || TH`.
+    /// Ed25519 over `"ichie-activation-v2" || TH`.
     pub(crate) fn sign(&self, th: &TranscriptHash) -> [u8; 64] {
         let mut out = [0u8; 64];
         out.copy_from_slice(self.pair.sign(&signed_message(th)).as_ref());
@@ -87,55 +89,67 @@ impl fmt::Debug for SigningKey {
     }
 }
 
-/// Step 2: checks the request, makes the server's ephemeral key and nonce
-/// (system randomness), signs the transcript and derives the session keys.
+/// Step 2: checks the request, runs the server's half of CPace on the
+/// issuance's `prs` (system randomness), signs the transcript and derives
+/// the session keys.
 ///
-/// The caller has already found the pending issuance for
-/// `request.service_id` / `request.user_id` (and answered
-/// `unknown_or_expired` otherwise); `params` are that token's parameters,
-/// `now_ms` the server's clock.
+/// The caller has looked up the pending issuance for `request.service_id` /
+/// `request.user_id`; when there is none it passes [`Prs::random`], a random
+/// `issuance_id` and the service's default `params`, so the answer looks the
+/// same and no confirm can succeed. `now_ms` is the server's clock.
 pub fn respond(
     request: &ActivationRequest,
-    activation_id: &str,
+    ids: ChallengeIds<'_>,
+    prs: &Prs,
     params: OtpParams,
     now_ms: u64,
     key: &SigningKey,
 ) -> Result<(PendingActivation, ActivationChallenge), ActivationError> {
-    let rng = SystemRandom::new();
-    let mut nonce = [0u8; 32];
-    rng.fill(&mut nonce)?;
-    respond_with(request, activation_id, params, now_ms, key, &rng, nonce)
+    let mut scalar = Zeroizing::new([0u8; 32]);
+    SystemRandom::new().fill(scalar.as_mut())?;
+    respond_with(request, ids, prs, params, now_ms, key, &scalar)
 }
 
-/// [`respond`] with a given randomness source for the ephemeral key and a
-/// given nonce: for the worked example and tests only.
+/// The server-chosen IDs a challenge carries.
+#[derive(Debug, Clone, Copy)]
+pub struct ChallengeIds<'a> {
+    /// Where the server keeps the pending activation (URL of the confirm).
+    pub activation_id: &'a str,
+    /// The issuance being activated (random for an unknown user).
+    pub issuance_id: &'a str,
+}
+
+/// [`respond`] with given CPace scalar bytes: for the worked example and tests only.
 #[doc(hidden)]
 pub fn respond_with(
     request: &ActivationRequest,
-    activation_id: &str,
+    ids: ChallengeIds<'_>,
+    prs: &Prs,
     params: OtpParams,
     now_ms: u64,
     key: &SigningKey,
-    rng: &dyn SecureRandom,
-    server_nonce: [u8; 32],
+    scalar: &[u8; 32],
 ) -> Result<(PendingActivation, ActivationChallenge), ActivationError> {
     if request.version != VERSION {
         return Err(ActivationError::VersionUnsupported(request.version));
     }
     let params = TotpParams::try_from(params)?;
-    let activation_id = Identifier::new(activation_id)?;
-    let private_key = agreement::EphemeralPrivateKey::generate(&agreement::X25519, rng)?;
-    let server_public_key: [u8; 32] = private_key
-        .compute_public_key()?
-        .as_ref()
-        .try_into()
-        .map_err(|_| ActivationError::Crypto)?;
-    // A malformed or low-order client key ends here, before anything is signed.
-    let z = keys::shared_secret(private_key, &request.client_public_key)?;
+    let activation_id = Identifier::new(ids.activation_id)?;
+    let issuance_id = Identifier::new(ids.issuance_id)?;
+    let scalar = cpace::scalar_from_bytes(scalar);
+    if *scalar == curve25519_dalek::Scalar::ZERO {
+        return Err(ActivationError::Crypto);
+    }
+    let ci = channel_identifier(&request.service_id, &request.user_id);
+    let cpace = Cpace::with_scalar(prs.expose(), &ci, &request.client_nonce, scalar);
+    let server_share = cpace.share();
+    // A share that does not decode, or the neutral element, ends here,
+    // before anything is signed.
+    let isk = cpace.finish_responder(&request.client_nonce, &request.client_share)?;
     let mut challenge = ActivationChallenge {
         activation_id: activation_id.clone(),
-        server_public_key,
-        server_nonce,
+        issuance_id,
+        server_share,
         server_time_ms: now_ms,
         params,
         key_id: key.key_id.clone(),
@@ -144,7 +158,7 @@ pub fn respond_with(
     let th = transcript_hash(request, &challenge);
     challenge.signature = key.sign(&th);
     let pending = PendingActivation {
-        keys: SessionKeys::derive(th, &z)?,
+        keys: SessionKeys::derive(th, &isk)?,
         params,
         created_ms: now_ms,
         activation_id,
@@ -168,7 +182,7 @@ pub struct PendingActivation {
 }
 
 /// First bytes of an exported [`PendingActivation`] (name and format version).
-const STATE_MAGIC: &[u8] = b"ichie-pending-activation\x01";
+const STATE_MAGIC: &[u8] = b"ichie-pending-activation\x02";
 
 impl PendingActivation {
     /// The activation ID (the key under which the server stores this state).
@@ -196,21 +210,12 @@ impl PendingActivation {
         self.params.to_otp_params()
     }
 
-    /// Step 3: decrypts the password. The server then checks it with
-    /// [`super::verify_password`] and counts a failure. It must delete this
-    /// state before (or atomically with) calling this: `k_c2s` may decrypt
-    /// one confirm message only, so a second attempt needs a new activation.
-    ///
-    /// A ciphertext that does not decrypt is [`ActivationError::DecryptFailed`]
-    /// (not a password guess); one that decrypts to something other than 4–8
-    /// digits is [`ActivationError::WrongPasswordFormat`] (count it as a wrong
-    /// password: only a holder of `k_c2s` could produce it).
-    pub fn open_password(
-        &self,
-        confirm: &ActivationConfirm,
-    ) -> Result<ActivationPassword, ActivationError> {
-        let plaintext = keys::open(&self.keys.k_c2s, &self.keys.th, &confirm.ciphertext)?;
-        ActivationPassword::from_bytes(&plaintext)
+    /// Step 3: whether the app's key confirmation proves it knows the
+    /// password (constant time). The server must delete this state before
+    /// (or atomically with) calling this, and count a `false` as a wrong
+    /// password: each activation allows one attempt.
+    pub fn confirm_matches(&self, confirm: &ActivationConfirm) -> bool {
+        self.keys.client_mac_matches(&confirm.client_mac)
     }
 
     /// Step 4, once the password is right: derives the seed for `token_id`
@@ -227,7 +232,7 @@ impl PendingActivation {
     }
 
     /// The state as bytes, for the server to encrypt and store. Layout:
-    /// `"ichie-pending-activation" 0x01`, `TH`, `k_c2s`, `k_s2c`, `k_seed`
+    /// `"ichie-pending-activation" 0x02`, `TH`, `k_client`, `k_s2c`, `k_seed`
     /// (32 bytes each), algorithm (1 = SHA1, 2 = SHA256, 3 = SHA512), digits
     /// (u8), period (u32 BE), created ms (u64 BE), then activation, service
     /// and user ID, each as a u8 length and UTF-8.
@@ -237,7 +242,7 @@ impl PendingActivation {
         ));
         out.extend_from_slice(STATE_MAGIC);
         out.extend_from_slice(&self.keys.th);
-        out.extend_from_slice(self.keys.k_c2s.as_ref());
+        out.extend_from_slice(self.keys.k_client.as_ref());
         out.extend_from_slice(self.keys.k_s2c.as_ref());
         out.extend_from_slice(self.keys.k_seed.as_ref());
         out.push(match self.params.algorithm {
@@ -261,11 +266,11 @@ impl PendingActivation {
         let mut r = Reader(bytes);
         if r.take(STATE_MAGIC.len())? != STATE_MAGIC {
             return Err(ActivationError::BadState(
-                "not a v1 pending activation".into(),
+                "not a v2 pending activation".into(),
             ));
         }
         let th = r.array::<32>()?;
-        let k_c2s = r.key()?;
+        let k_client = r.key()?;
         let k_s2c = r.key()?;
         let k_seed = r.key()?;
         let algorithm = match r.array::<1>()?[0] {
@@ -288,7 +293,7 @@ impl PendingActivation {
         Ok(Self {
             keys: SessionKeys {
                 th,
-                k_c2s,
+                k_client,
                 k_s2c,
                 k_seed,
             },

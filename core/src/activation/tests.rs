@@ -1,10 +1,11 @@
 use data_encoding::HEXLOWER;
 use proptest::prelude::*;
-use ring::agreement;
+use ring::signature;
 use serde::{Deserialize, Serialize};
 
+use super::cpace::{self, Cpace};
 use super::keys::{self, SessionKeys};
-use super::transcript::{transcript_bytes, transcript_hash};
+use super::transcript::{channel_identifier, transcript_bytes, transcript_hash};
 use super::*;
 use crate::otp::{Algorithm, Digits, Step, Totp};
 use crate::token::{OtpKind, OtpParams};
@@ -23,10 +24,9 @@ fn unhex<const N: usize>(text: &str) -> [u8; N] {
         .unwrap()
 }
 
-/// A randomness source that yields `bytes` (for fixed ephemeral keys).
-#[allow(deprecated)]
-fn fixed(bytes: &[u8]) -> ring::test::rand::FixedSliceRandom<'_> {
-    ring::test::rand::FixedSliceRandom { bytes }
+fn unhex_vec(text: &str) -> Vec<u8> {
+    let text: String = text.split_whitespace().collect();
+    HEXLOWER.decode(text.as_bytes()).unwrap()
 }
 
 fn signing_key() -> SigningKey {
@@ -42,8 +42,38 @@ fn totp_params(algorithm: Algorithm, digits: Digits, step: Step) -> OtpParams {
 }
 
 const NOW: u64 = 1_767_225_600_000;
+const IDS: ChallengeIds<'static> = ChallengeIds {
+    activation_id: "act-1",
+    issuance_id: "iss-1",
+};
 
-/// Steps 1 and 2 with real randomness.
+fn password(text: &str) -> ActivationPassword {
+    ActivationPassword::new(text).unwrap()
+}
+
+fn prs(text: &str) -> Prs {
+    Prs::derive("svc", "alice", &password(text))
+}
+
+/// Steps 1 and 2 with real randomness: the app types `typed`, the server
+/// holds the PRS of `issued`.
+fn handshake_with(
+    params: OtpParams,
+    typed: &str,
+    issued: &str,
+) -> (
+    ClientActivation,
+    ActivationRequest,
+    PendingActivation,
+    ActivationChallenge,
+    SigningKey,
+) {
+    let key = signing_key();
+    let (client, request) = ClientActivation::start("svc", "alice", &password(typed)).unwrap();
+    let (pending, challenge) = respond(&request, IDS, &prs(issued), params, NOW, &key).unwrap();
+    (client, request, pending, challenge, key)
+}
+
 fn handshake(
     params: OtpParams,
 ) -> (
@@ -53,14 +83,124 @@ fn handshake(
     ActivationChallenge,
     SigningKey,
 ) {
-    let key = signing_key();
-    let (client, request) = ClientActivation::start("svc", "alice").unwrap();
-    let (pending, challenge) = respond(&request, "act-1", params, NOW, &key).unwrap();
-    (client, request, pending, challenge, key)
+    handshake_with(params, "0042", "0042")
 }
 
-fn password(text: &str) -> ActivationPassword {
-    ActivationPassword::new(text).unwrap()
+/// A verified client and the server's state, ready for the confirm.
+fn awaiting_session() -> (AwaitingResult, PendingActivation) {
+    let (client, _, pending, challenge, key) = handshake(OtpParams::default());
+    let verified = client
+        .accept_challenge(&challenge, &[key.pinned()])
+        .unwrap();
+    (verified.confirm().0, pending)
+}
+
+// ---------------------------------------------------------------- CPace (draft-irtf-cfrg-cpace)
+
+/// The draft's appendix vectors for CPACE-RISTR255-SHA512 (and its LEB128
+/// and lv_cat examples), replayed on this implementation.
+#[test]
+fn cpace_matches_the_draft_test_vectors() {
+    let mut out = Vec::new();
+    cpace::leb128(0, &mut out);
+    assert_eq!(out, [0x00]);
+    out.clear();
+    cpace::leb128(127, &mut out);
+    assert_eq!(out, [0x7f]);
+    out.clear();
+    cpace::leb128(128, &mut out);
+    assert_eq!(out, [0x80, 0x01]);
+    assert_eq!(hex(&*cpace::lv_cat(&[b"1234"])), "0431323334");
+    assert_eq!(hex(&*cpace::lv_cat(&[b""])), "00");
+
+    let prs = b"Password";
+    let ci = unhex_vec("0b415f696e69746961746f720b425f726573706f6e646572");
+    let sid = unhex_vec("7e4b4791d6a8ef019b936c79fb7f2c57");
+    let gen_str = cpace::generator_string(prs, &ci, &sid);
+    assert_eq!(gen_str.len(), 170);
+    assert_eq!(
+        hex(&*gen_str),
+        "11435061636552697374726574746f3235350850617373776f726464".to_owned()
+            + &"00".repeat(100)
+            + "180b415f696e69746961746f720b425f726573706f6e646572107e4b4791d6a8ef019b936c79fb7f2c57"
+    );
+    let hash = ring::digest::digest(&ring::digest::SHA512, &gen_str);
+    assert_eq!(
+        hex(hash.as_ref()),
+        "da6d3ddc8802fca9058755ffd3ebde08a9c2c74945901a258482a288\
+         b6663af06bf645c93cd1c51512307199c80e84908916d983b34af772\
+         05f90851a657ee27"
+    );
+    let g = cpace::calculate_generator(prs, &ci, &sid);
+    assert_eq!(
+        hex(g.compress().to_bytes()),
+        "222b6b195fe84b1652badb6f6a3ae3d24341e7306967f0b8115b40d5698c7e56"
+    );
+
+    let ya = cpace::scalar_from_bytes(&unhex(
+        "da3d23700a9e5699258aef94dc060dfda5ebb61f02a5ea77fad53f4ff0976d08",
+    ));
+    let yb = cpace::scalar_from_bytes(&unhex(
+        "d2316b454718c35362d83d69df6320f38578ed5984651435e2949762d900b80d",
+    ));
+    let share_a = cpace::scalar_mult(&ya, &g);
+    let share_b = cpace::scalar_mult(&yb, &g);
+    assert_eq!(
+        hex(share_a),
+        "d6bac480f2c386c394efc7c47adb9925dcd2630b64f240c50f8d0eec482b9157"
+    );
+    assert_eq!(
+        hex(share_b),
+        "3ea7e0b19560d7c0b0f5734f63b955286dfa8232b5ebe63324e2d9e7433f7258"
+    );
+    let k_a = cpace::scalar_mult_vfy(&ya, &share_b).unwrap();
+    let k_b = cpace::scalar_mult_vfy(&yb, &share_a).unwrap();
+    assert_eq!(
+        hex(*k_a),
+        "80b69a8a76457ab6a4d7f887a4bf6b55a2f80ac19c333f917a05fc9887c8b40f"
+    );
+    assert_eq!(*k_a, *k_b);
+    let isk = cpace::isk(&sid, &k_a, &share_a, b"ADa", &share_b, b"ADb");
+    assert_eq!(
+        hex(*isk),
+        "b69effbf61b51d56401c0f65601abe428de8206feaaf0e32198896dc\
+         ae7b35cd2b38950a39dfd5d4a79164614c2984f7daa460b588c1e80c\
+         3fa2068af7900447"
+    );
+}
+
+/// The draft's verification tests: the neutral element and strings that
+/// are not group encodings abort the run on either side.
+#[test]
+fn cpace_refuses_the_neutral_element_and_non_encodings() {
+    let y = cpace::scalar_from_bytes(&[9u8; 32]);
+    let identity = [0u8; 32];
+    let not_canonical = [0xffu8; 32];
+    let mut negative = unhex::<32>("d6bac480f2c386c394efc7c47adb9925dcd2630b64f240c50f8d0eec482b9157");
+    negative[0] |= 1; // odd field element: not a valid ristretto encoding
+    for bad in [identity, not_canonical, negative] {
+        assert!(cpace::scalar_mult_vfy(&y, &bad).is_none(), "{}", hex(bad));
+    }
+
+    // On the wire: a client share that is the neutral element is refused
+    // before anything is signed; a server share that is, before any key.
+    let (_, mut request) = ClientActivation::start("svc", "alice", &password("1234")).unwrap();
+    request.client_share = identity;
+    assert_eq!(
+        respond(&request, IDS, &prs("1234"), OtpParams::default(), NOW, &signing_key()).unwrap_err(),
+        ActivationError::InvalidPeerKey
+    );
+    let (client, request) = ClientActivation::start("svc", "alice", &password("1234")).unwrap();
+    let key = signing_key();
+    let (_, mut challenge) = respond(&request, IDS, &prs("1234"), OtpParams::default(), NOW, &key).unwrap();
+    challenge.server_share = identity;
+    challenge.signature = key.sign(&transcript_hash(&request, &challenge));
+    assert_eq!(
+        client
+            .accept_challenge(&challenge, &[key.pinned()])
+            .unwrap_err(),
+        ActivationError::InvalidPeerKey
+    );
 }
 
 // ---------------------------------------------------------------- round trips
@@ -82,13 +222,13 @@ fn round_trip_gives_both_sides_the_same_seed_and_codes() {
             assert_eq!(verified.server_time_ms(), NOW);
             assert_eq!(verified.activation_id(), "act-1");
             assert_eq!(verified.key_id(), "k1");
-            let (awaiting, confirm) = verified.confirm(&password("0042")).unwrap();
+            let (awaiting, confirm) = verified.confirm();
             assert_eq!(awaiting.confirm_message(), &confirm);
 
             // The state crosses to another server instance as bytes.
             let stored = pending.to_bytes();
             let pending = PendingActivation::from_bytes(&stored).unwrap();
-            assert_eq!(pending.open_password(&confirm).unwrap().expose(), "0042");
+            assert!(pending.confirm_matches(&confirm));
             let (server_seed, result) = pending.complete("tok-1").unwrap();
 
             let token = awaiting.finish(&result).unwrap();
@@ -120,12 +260,9 @@ fn messages_survive_json_transport() {
     let verified = client
         .accept_challenge(&challenge2, &[key.pinned()])
         .unwrap();
-    let (awaiting, confirm) = verified.confirm(&password("12345678")).unwrap();
+    let (awaiting, confirm) = verified.confirm();
     let confirm2 = ActivationConfirm::from_json(&confirm.to_json().unwrap()).unwrap();
-    assert_eq!(
-        pending.open_password(&confirm2).unwrap().expose(),
-        "12345678"
-    );
+    assert!(pending.confirm_matches(&confirm2));
     let (_, result) = pending.complete("t").unwrap();
     let result2 = ActivationResult::from_json(&result.to_json().unwrap()).unwrap();
     awaiting.finish(&result2).unwrap();
@@ -135,24 +272,30 @@ fn messages_survive_json_transport() {
         json.contains(r#""params":{"algorithm":"SHA1","digits":6,"period":30}"#),
         "{json}"
     );
+    // Nothing password-derived but the CPace share travels: no PRS, no MAC
+    // before the signature check.
+    let request_json = String::from_utf8(request.to_json().unwrap()).unwrap();
+    assert!(!request_json.contains("0042"));
 }
 
 #[test]
 fn to_otp_params_refuses_what_the_protocol_cannot_carry() {
-    let request = ClientActivation::start("s", "u").unwrap().1;
-    for kind in [
-        OtpKind::Hotp { counter: 0 },
-        OtpKind::Totp {
+    let (_, request) = ClientActivation::start("s", "u", &password("1234")).unwrap();
+    let key = signing_key();
+    let hotp = OtpParams {
+        kind: OtpKind::Hotp { counter: 0 },
+        ..OtpParams::default()
+    };
+    let t0 = OtpParams {
+        kind: OtpKind::Totp {
             step: Step::THIRTY_SECONDS,
             t0: 5,
         },
-    ] {
-        let params = OtpParams {
-            kind,
-            ..OtpParams::default()
-        };
+        ..OtpParams::default()
+    };
+    for params in [hotp, t0] {
         assert!(matches!(
-            respond(&request, "a", params, NOW, &signing_key()),
+            respond(&request, IDS, &prs("1234"), params, NOW, &key),
             Err(ActivationError::UnsupportedParams(_))
         ));
     }
@@ -160,150 +303,59 @@ fn to_otp_params_refuses_what_the_protocol_cannot_carry() {
 
 #[test]
 fn other_versions_are_refused_with_their_number() {
-    let mut request = ClientActivation::start("s", "u").unwrap().1;
-    request.version = 2;
+    let (_, mut request) = ClientActivation::start("s", "u", &password("1234")).unwrap();
+    request.version = 1;
     assert_eq!(
-        respond(&request, "a", OtpParams::default(), NOW, &signing_key()).unwrap_err(),
-        ActivationError::VersionUnsupported(2)
-    );
-}
-
-// ---------------------------------------------------------------- MITM
-
-#[test]
-fn swapped_server_key_fails_the_signature() {
-    let (client, _, _, mut challenge, key) = handshake(OtpParams::default());
-    // An attacker puts their own ephemeral key in and keeps the signature.
-    let (_, attacker) = ClientActivation::start("s", "u").unwrap();
-    challenge.server_public_key = attacker.client_public_key;
-    assert_eq!(
-        client
-            .accept_challenge(&challenge, &[key.pinned()])
+        respond(&request, IDS, &prs("1234"), OtpParams::default(), NOW, &signing_key())
             .unwrap_err(),
-        ActivationError::BadSignature
+        ActivationError::VersionUnsupported(1)
     );
 }
 
-#[test]
-fn swapped_client_key_fails_the_signature() {
-    // The attacker forwards their own request; the server signs that transcript.
-    let key = signing_key();
-    let (client, _) = ClientActivation::start("svc", "alice").unwrap();
-    let (_, attacker_request) = ClientActivation::start("svc", "alice").unwrap();
-    let (_, challenge) =
-        respond(&attacker_request, "act", OtpParams::default(), NOW, &key).unwrap();
-    assert_eq!(
-        client
-            .accept_challenge(&challenge, &[key.pinned()])
-            .unwrap_err(),
-        ActivationError::BadSignature
-    );
-}
+// ---------------------------------------------------------------- the password
 
 #[test]
-fn challenge_signed_by_another_key_fails() {
-    let (client, request, _, _, key) = handshake(OtpParams::default());
-    let other = SigningKey::from_seed("k1", &[8u8; 32]).unwrap();
-    let (_, forged) = respond(&request, "act-1", OtpParams::default(), NOW, &other).unwrap();
-    assert_eq!(
-        client
-            .accept_challenge(&forged, &[key.pinned()])
-            .unwrap_err(),
-        ActivationError::BadSignature
-    );
-}
-
-#[test]
-fn unpinned_key_id_is_named() {
-    let (client, request, _, _, key) = handshake(OtpParams::default());
-    let other = SigningKey::from_seed("rogue", &[8u8; 32]).unwrap();
-    let (_, forged) = respond(&request, "act-1", OtpParams::default(), NOW, &other).unwrap();
-    assert_eq!(
-        client
-            .accept_challenge(&forged, &[key.pinned()])
-            .unwrap_err(),
-        ActivationError::UnknownKeyId("rogue".into())
-    );
-}
-
-#[test]
-fn pinned_key_is_found_among_several() {
-    let (client, _, _, challenge, key) = handshake(OtpParams::default());
-    let decoy = SigningKey::from_seed("k0", &[9u8; 32]).unwrap().pinned();
-    client
-        .accept_challenge(&challenge, &[decoy, key.pinned()])
+fn a_wrong_password_fails_the_key_confirmation_on_both_sides() {
+    let (client, _, pending, challenge, key) =
+        handshake_with(OtpParams::default(), "1234", "1235");
+    let verified = client
+        .accept_challenge(&challenge, &[key.pinned()])
         .unwrap();
+    let (awaiting, confirm) = verified.confirm();
+    assert!(!pending.confirm_matches(&confirm));
+    // A server that went on anyway could not make a result the app accepts.
+    let (_, result) = pending.complete("tok").unwrap();
+    assert_eq!(
+        awaiting.finish(&result).unwrap_err(),
+        ActivationError::DecryptFailed
+    );
 }
 
 #[test]
-fn every_signed_field_is_covered_by_the_signature() {
-    type Tamper = fn(&mut ActivationChallenge);
-    let tampers: [(&str, Tamper); 6] = [
-        ("server_time_ms", |c| c.server_time_ms += 60_000),
-        ("algorithm", |c| c.params.algorithm = Algorithm::Sha256),
-        ("digits", |c| c.params.digits = Digits::EIGHT),
-        ("period", |c| c.params.period = Step::SIXTY_SECONDS),
-        ("server_nonce", |c| c.server_nonce[0] ^= 1),
-        ("activation_id", |c| {
-            c.activation_id = Identifier::new("act-2").unwrap()
-        }),
-    ];
-    for (field, tamper) in tampers {
-        let (client, _, _, mut challenge, key) = handshake(OtpParams::default());
-        tamper(&mut challenge);
-        assert_eq!(
-            client
-                .accept_challenge(&challenge, &[key.pinned()])
-                .unwrap_err(),
-            ActivationError::BadSignature,
-            "{field}"
-        );
+fn the_prs_binds_service_user_and_password() {
+    let base = Prs::derive("svc", "alice", &password("1234"));
+    assert_eq!(base, Prs::derive("svc", "alice", &password("1234")));
+    for other in [
+        Prs::derive("svc", "alice", &password("12340")),
+        Prs::derive("svc", "bob", &password("1234")),
+        Prs::derive("svc2", "alice", &password("1234")),
+        Prs::random().unwrap(),
+    ] {
+        assert_ne!(base, other);
     }
+    assert_ne!(Prs::random().unwrap(), Prs::random().unwrap());
+    assert_eq!(Prs::from_bytes(base.expose()).unwrap(), base);
+    assert!(Prs::from_bytes(&[0; 63]).is_err());
+    assert_eq!(format!("{base:?}"), "Prs(<redacted>)");
 }
-
-#[test]
-fn low_order_keys_are_refused_on_both_sides() {
-    // u = 0 and u = 1 are low-order points: X25519 gives all zeros.
-    for bad in [[0u8; 32], {
-        let mut one = [0u8; 32];
-        one[0] = 1;
-        one
-    }] {
-        let mut request = ClientActivation::start("s", "u").unwrap().1;
-        request.client_public_key = bad;
-        assert_eq!(
-            respond(&request, "a", OtpParams::default(), NOW, &signing_key()).unwrap_err(),
-            ActivationError::InvalidPeerKey
-        );
-
-        // A (compromised) server that signs a low-order key of its own.
-        let key = signing_key();
-        let (client, request) = ClientActivation::start("s", "u").unwrap();
-        let (_, mut challenge) = respond(&request, "a", OtpParams::default(), NOW, &key).unwrap();
-        challenge.server_public_key = bad;
-        challenge.signature = key.sign(&transcript_hash(&request, &challenge));
-        assert_eq!(
-            client
-                .accept_challenge(&challenge, &[key.pinned()])
-                .unwrap_err(),
-            ActivationError::InvalidPeerKey
-        );
-    }
-}
-
-// ---------------------------------------------------------------- password and ciphertexts
 
 #[test]
 fn password_format_is_4_to_8_ascii_digits() {
+    for good in ["0000", "1234", "12345678", "00000000"] {
+        assert_eq!(ActivationPassword::new(good).unwrap().expose(), good);
+    }
     for bad in [
-        "",
-        "123",
-        "123456789",
-        "12a4",
-        "12 34",
-        "１２３４",
-        "-1234",
-        "1234\n",
+        "", "123", "123456789", "12a4", " 1234", "1234 ", "１２３４", "12.4", "-123",
     ] {
         assert_eq!(
             ActivationPassword::new(bad).unwrap_err(),
@@ -311,110 +363,145 @@ fn password_format_is_4_to_8_ascii_digits() {
             "{bad:?}"
         );
     }
-    for good in ["0000", "12345", "123456", "1234567", "99999999"] {
-        assert_eq!(password(good).expose(), good);
+}
+
+/// A rogue server (own signing key, pinned from a forged link) runs CPace on
+/// one guess. Every key it can compute afterwards — one per candidate
+/// password, with its scalar — matches the app's key confirmation only if
+/// its single guess was the password: one online guess, nothing to test
+/// offline.
+#[test]
+fn a_rogue_server_tests_exactly_one_guess_per_run() {
+    let rogue = SigningKey::from_seed("evil", &[66u8; 32]).unwrap();
+    let rogue_scalar = [5u8; 32];
+    for (typed, guess, expected_matches) in [("4711", "1234", 0usize), ("4711", "4711", 1)] {
+        let (client, request) = ClientActivation::start("svc", "alice", &password(typed)).unwrap();
+        let (_, challenge) = respond_with(
+            &request,
+            IDS,
+            &prs(guess),
+            OtpParams::default(),
+            NOW,
+            &rogue,
+            &rogue_scalar,
+        )
+        .unwrap();
+        let (_, confirm) = client
+            .accept_challenge(&challenge, &[rogue.pinned()])
+            .unwrap()
+            .confirm();
+        let th = transcript_hash(&request, &challenge);
+        let ci = channel_identifier(&request.service_id, &request.user_id);
+        let mut matches = Vec::new();
+        let candidates = (4000..5000).map(|n| format!("{n:04}"));
+        for candidate in candidates {
+            let cpace = Cpace::with_scalar(
+                prs(&candidate).expose(),
+                &ci,
+                &request.client_nonce,
+                cpace::scalar_from_bytes(&rogue_scalar),
+            );
+            let isk = cpace
+                .finish_responder(&request.client_nonce, &request.client_share)
+                .unwrap();
+            let keys = SessionKeys::derive(th, &isk).unwrap();
+            if keys.client_mac_matches(&confirm.client_mac) {
+                matches.push(candidate);
+            }
+        }
+        assert_eq!(matches.len(), expected_matches, "guess {guess}: {matches:?}");
+        if expected_matches == 1 {
+            assert_eq!(matches[0], typed);
+        }
+    }
+}
+
+// ---------------------------------------------------------------- signatures and pins
+
+#[test]
+fn a_challenge_signed_by_an_unpinned_or_other_key_is_refused() {
+    let (client, _, _, challenge, _) = handshake(OtpParams::default());
+    assert_eq!(
+        client
+            .accept_challenge(&challenge, &[SigningKey::from_seed("k2", &[1; 32]).unwrap().pinned()])
+            .unwrap_err(),
+        ActivationError::UnknownKeyId("k1".into())
+    );
+    let (client, _, _, challenge, _) = handshake(OtpParams::default());
+    let impostor = SigningKey::from_seed("k1", &[8u8; 32]).unwrap();
+    assert_eq!(
+        client
+            .accept_challenge(&challenge, &[impostor.pinned()])
+            .unwrap_err(),
+        ActivationError::BadSignature
+    );
+    // Found among several pinned keys.
+    let (client, _, _, challenge, key) = handshake(OtpParams::default());
+    let other = SigningKey::from_seed("k0", &[1; 32]).unwrap().pinned();
+    client
+        .accept_challenge(&challenge, &[other, key.pinned()])
+        .unwrap();
+}
+
+#[test]
+fn every_signed_field_is_covered_by_the_signature() {
+    type Edit = fn(&mut ActivationRequest, &mut ActivationChallenge);
+    let edits: [(&str, Edit); 10] = [
+        ("client nonce", |r, _| r.client_nonce[0] ^= 1),
+        ("client share", |r, _| {
+            r.client_share = ClientActivation::start("svc", "alice", &password("0042"))
+                .unwrap()
+                .1
+                .client_share
+        }),
+        ("service", |r, _| r.service_id = Identifier::new("svc2").unwrap()),
+        ("user", |r, _| r.user_id = Identifier::new("bob").unwrap()),
+        ("activation", |_, c| c.activation_id = Identifier::new("act-2").unwrap()),
+        ("issuance", |_, c| c.issuance_id = Identifier::new("iss-2").unwrap()),
+        ("server share", |_, c| {
+            c.server_share = cpace::scalar_mult(
+                &cpace::scalar_from_bytes(&[3; 32]),
+                &cpace::calculate_generator(b"x", b"", b""),
+            )
+        }),
+        ("time", |_, c| c.server_time_ms += 1),
+        ("params", |_, c| c.params.digits = Digits::EIGHT),
+        ("key id", |_, c| c.key_id = Identifier::new("k1 ").unwrap()),
+    ];
+    for (what, edit) in edits {
+        let key = signing_key();
+        let (_, mut request) = ClientActivation::start("svc", "alice", &password("0042")).unwrap();
+        let (_, mut challenge) =
+            respond(&request, IDS, &prs("0042"), OtpParams::default(), NOW, &key).unwrap();
+        let before = transcript_bytes(&request, &challenge);
+        edit(&mut request, &mut challenge);
+        assert_ne!(transcript_bytes(&request, &challenge), before, "{what}");
+        let verify = signature::UnparsedPublicKey::new(&signature::ED25519, &key.public_key())
+            .verify(
+                &super::transcript::signed_message(&transcript_hash(&request, &challenge)),
+                &challenge.signature,
+            );
+        assert!(verify.is_err(), "{what} is not signed");
     }
 }
 
 #[test]
-fn verifier_accepts_only_the_right_password_under_the_right_pepper() {
-    let stored = password_verifier(b"pepper", &password("123456"));
-    assert!(verify_password(b"pepper", &password("123456"), &stored));
-    assert!(!verify_password(b"pepper", &password("123457"), &stored));
-    assert!(!verify_password(
-        b"other pepper",
-        &password("123456"),
-        &stored
-    ));
-    assert!(!verify_password(
-        b"pepper",
-        &password("123456"),
-        &stored[..31]
-    ));
-    assert!(!verify_password(b"pepper", &password("123456"), &[]));
-}
-
-#[test]
-fn wrong_password_reaches_the_server_intact_and_fails_verification() {
-    let stored = password_verifier(b"pepper", &password("123456"));
-    let (client, _, pending, challenge, key) = handshake(OtpParams::default());
-    let verified = client
-        .accept_challenge(&challenge, &[key.pinned()])
-        .unwrap();
-    let (_, confirm) = verified.confirm(&password("654321")).unwrap();
-    let opened = pending.open_password(&confirm).unwrap();
-    assert!(!verify_password(b"pepper", &opened, &stored));
-}
-
-#[test]
-fn tampered_or_foreign_ciphertexts_do_not_decrypt() {
-    let (client, _, pending, challenge, key) = handshake(OtpParams::default());
-    let verified = client
-        .accept_challenge(&challenge, &[key.pinned()])
-        .unwrap();
-    let (awaiting, confirm) = verified.confirm(&password("123456")).unwrap();
-
-    for i in 0..confirm.ciphertext.len() {
-        let mut bad = confirm.clone();
-        bad.ciphertext[i] ^= 0x80;
-        assert_eq!(
-            pending.open_password(&bad).unwrap_err(),
-            ActivationError::DecryptFailed,
-            "byte {i}"
-        );
-    }
-    let short = ActivationConfirm {
-        ciphertext: confirm.ciphertext[..15].to_vec(),
-    };
+fn tampered_or_foreign_results_do_not_decrypt() {
+    let (awaiting, pending) = awaiting_session();
+    let (_, mut result) = pending.complete("tok").unwrap();
+    result.ciphertext[0] ^= 1;
     assert_eq!(
-        pending.open_password(&short).unwrap_err(),
+        awaiting.finish(&result).unwrap_err(),
         ActivationError::DecryptFailed
     );
-
-    // A confirm made in another session does not open here.
-    let (client2, _, _, challenge2, _) = handshake(OtpParams::default());
-    let (_, foreign) = client2
-        .accept_challenge(&challenge2, &[key.pinned()])
-        .unwrap()
-        .confirm(&password("123456"))
-        .unwrap();
+    // A result from another session.
+    let (awaiting, _) = awaiting_session();
+    let (_, other) = awaiting_session();
+    let (_, result) = other.complete("tok").unwrap();
     assert_eq!(
-        pending.open_password(&foreign).unwrap_err(),
+        awaiting.finish(&result).unwrap_err(),
         ActivationError::DecryptFailed
     );
-
-    let (_, result) = pending.clone().complete("tok").unwrap();
-    let mut bad = result.clone();
-    bad.ciphertext[3] ^= 1;
-    // `finish` consumes the state, so each try needs its own session.
-    assert_eq!(
-        awaiting.finish(&bad).unwrap_err(),
-        ActivationError::DecryptFailed
-    );
-
-    // A result for a different transcript does not decrypt either.
-    let (client3, _, pending3, challenge3, _) = handshake(OtpParams::default());
-    let (awaiting3, _) = client3
-        .accept_challenge(&challenge3, &[key.pinned()])
-        .unwrap()
-        .confirm(&password("123456"))
-        .unwrap();
-    drop(pending3);
-    assert_eq!(
-        awaiting3.finish(&result).unwrap_err(),
-        ActivationError::DecryptFailed
-    );
-}
-
-/// A session whose server side is at hand, for hand-made results.
-fn awaiting_session() -> (AwaitingResult, PendingActivation) {
-    let (client, _, pending, challenge, key) = handshake(OtpParams::default());
-    let (awaiting, _) = client
-        .accept_challenge(&challenge, &[key.pinned()])
-        .unwrap()
-        .confirm(&password("1234"))
-        .unwrap();
-    (awaiting, pending)
 }
 
 fn sealed_result(pending: &PendingActivation, plaintext: &[u8]) -> ActivationResult {
@@ -428,20 +515,8 @@ fn sealed_result(pending: &PendingActivation, plaintext: &[u8]) -> ActivationRes
 fn wrong_confirmation_mac_is_a_mismatch() {
     let (awaiting, pending) = awaiting_session();
     let token_id = Identifier::new("tok").unwrap();
-    let result = sealed_result(&pending, &keys::encode_result(&token_id, &[0u8; 32]));
-    assert_eq!(
-        awaiting.finish(&result).unwrap_err(),
-        ActivationError::ConfirmationMismatch
-    );
-
-    // The MAC of the seed of another token ID does not match either.
-    let (awaiting, pending) = awaiting_session();
-    let other = pending
-        .keys()
-        .seed(&Identifier::new("other").unwrap(), Algorithm::Sha1)
-        .unwrap();
-    let mac = keys::confirmation_mac(&other, &pending.keys().th);
-    let result = sealed_result(&pending, &keys::encode_result(&token_id, &mac));
+    let plaintext = keys::encode_result(&token_id, &[0u8; 32]);
+    let result = sealed_result(&pending, &plaintext);
     assert_eq!(
         awaiting.finish(&result).unwrap_err(),
         ActivationError::ConfirmationMismatch
@@ -450,42 +525,22 @@ fn wrong_confirmation_mac_is_a_mismatch() {
 
 #[test]
 fn malformed_result_plaintext_is_a_bad_message() {
-    let mut too_long = 200u32.to_be_bytes().to_vec();
-    too_long.extend_from_slice(&[b'a'; 232]);
-    let mut not_utf8 = 1u32.to_be_bytes().to_vec();
-    not_utf8.extend_from_slice(&[0xff; 33]);
-    let mut trailing = keys::encode_result(&Identifier::new("t").unwrap(), &[0; 32]).to_vec();
-    trailing.push(0);
-    for plaintext in [vec![], vec![0, 0, 0], too_long, not_utf8, trailing] {
+    for plaintext in [
+        vec![],
+        vec![0, 0, 0],
+        [&[0, 0, 0, 3][..], b"tok"].concat(),
+        [&[0, 0, 0, 3][..], b"tok", &[0; 33]].concat(),
+        [&[0, 0, 0xff, 0xff][..], &[0; 40]].concat(),
+        [&[0, 0, 0, 2][..], &[0xff, 0xfe], &[0; 32]].concat(),
+    ] {
         let (awaiting, pending) = awaiting_session();
         let result = sealed_result(&pending, &plaintext);
         assert!(
-            matches!(
-                awaiting.finish(&result),
-                Err(ActivationError::BadMessage(_))
-            ),
+            matches!(awaiting.finish(&result), Err(ActivationError::BadMessage(_))),
             "{plaintext:?}"
         );
     }
 }
-
-#[test]
-fn server_refuses_a_decrypted_password_of_the_wrong_shape() {
-    let (_, pending) = awaiting_session();
-    let keys = pending.keys();
-    for plaintext in [&b"12a4"[..], b"123", b"123456789", b""] {
-        let confirm = ActivationConfirm {
-            ciphertext: keys::seal(&keys.k_c2s, &keys.th, plaintext).unwrap(),
-        };
-        assert_eq!(
-            pending.open_password(&confirm).unwrap_err(),
-            ActivationError::WrongPasswordFormat,
-            "{plaintext:?}"
-        );
-    }
-}
-
-// ---------------------------------------------------------------- state export
 
 #[test]
 fn pending_state_round_trips_and_refuses_garbage() {
@@ -521,10 +576,10 @@ fn pending_state_round_trips_and_refuses_garbage() {
         PendingActivation::from_bytes(&trailing),
         Err(ActivationError::BadState(_))
     ));
-    let magic_len = b"ichie-pending-activation\x01".len();
+    let magic_len = b"ichie-pending-activation\x02".len();
     let algorithm_at = magic_len + 4 * 32;
     for (at, value) in [
-        (magic_len - 1, 2u8),     // format version
+        (magic_len - 1, 1u8),     // format version (a v1 state)
         (algorithm_at, 4),        // algorithm code
         (algorithm_at + 1, 9),    // digits
         (algorithm_at + 2, 0xff), // period > 3600
@@ -558,11 +613,17 @@ fn identifiers_are_bounded_and_printable() {
             matches!(Identifier::new(&bad), Err(ActivationError::BadMessage(_))),
             "{bad:?}"
         );
-        assert!(ClientActivation::start(&bad, "u").is_err(), "{bad:?}");
-        assert!(ClientActivation::start("s", &bad).is_err(), "{bad:?}");
+        let pw = password("1234");
+        assert!(ClientActivation::start(&bad, "u", &pw).is_err(), "{bad:?}");
+        assert!(ClientActivation::start("s", &bad, &pw).is_err(), "{bad:?}");
     }
-    let request = ClientActivation::start("s", "u").unwrap().1;
-    assert!(respond(&request, "", OtpParams::default(), NOW, &signing_key()).is_err());
+    let request = ClientActivation::start("s", "u", &password("1234")).unwrap().1;
+    for ids in [
+        ChallengeIds { activation_id: "", issuance_id: "i" },
+        ChallengeIds { activation_id: "a", issuance_id: "" },
+    ] {
+        assert!(respond(&request, ids, &prs("1234"), OtpParams::default(), NOW, &signing_key()).is_err());
+    }
     assert!(SigningKey::from_seed("", &[0; 32]).is_err());
     let (_, pending) = awaiting_session();
     assert!(matches!(
@@ -573,9 +634,9 @@ fn identifiers_are_bounded_and_printable() {
 
 #[test]
 fn json_parsers_are_strict_about_binary_fields() {
-    let request = ClientActivation::start("s", "u").unwrap().1;
+    let request = ClientActivation::start("s", "u", &password("1234")).unwrap().1;
     let good = String::from_utf8(request.to_json().unwrap()).unwrap();
-    let key = data_encoding::BASE64URL_NOPAD.encode(&request.client_public_key);
+    let key = data_encoding::BASE64URL_NOPAD.encode(&request.client_share);
     let cases = [
         // padded base64url
         good.replace(&key, &format!("{key}=")),
@@ -587,10 +648,10 @@ fn json_parsers_are_strict_about_binary_fields() {
         // 31 bytes
         good.replace(
             &key,
-            &data_encoding::BASE64URL_NOPAD.encode(&request.client_public_key[..31]),
+            &data_encoding::BASE64URL_NOPAD.encode(&request.client_share[..31]),
         ),
         // a missing field
-        good.replace("\"version\":1,", ""),
+        good.replace("\"version\":2,", ""),
         // an identifier too long
         good.replace(
             "\"service_id\":\"s\"",
@@ -615,7 +676,9 @@ fn json_parsers_are_strict_about_binary_fields() {
     );
 
     let huge = format!("{{\"ciphertext\":\"{}\"}}", "A".repeat(400));
-    assert!(ActivationConfirm::from_json(huge.as_bytes()).is_err());
+    assert!(ActivationResult::from_json(huge.as_bytes()).is_err());
+    let short_mac = format!("{{\"client_mac\":\"{}\"}}", "A".repeat(42));
+    assert!(ActivationConfirm::from_json(short_mac.as_bytes()).is_err());
     let bad_params = r#"{"algorithm":"MD5","digits":6,"period":30}"#;
     assert!(serde_json::from_str::<TotpParams>(bad_params).is_err());
     let bad_period = r#"{"algorithm":"SHA1","digits":6,"period":0}"#;
@@ -623,62 +686,31 @@ fn json_parsers_are_strict_about_binary_fields() {
 }
 
 #[test]
-fn error_bodies_carry_stable_codes() {
-    let table = [
-        (ErrorCode::UnknownOrExpired, "unknown_or_expired", 404),
-        (ErrorCode::WrongPassword, "wrong_password", 403),
-        (ErrorCode::Locked, "locked", 423),
-        (ErrorCode::Revoked, "revoked", 410),
-        (ErrorCode::BadRequest, "bad_request", 400),
-        (ErrorCode::VersionUnsupported, "version_unsupported", 400),
-        (ErrorCode::RateLimited, "rate_limited", 429),
-        (ErrorCode::Internal, "internal", 500),
-    ];
-    assert_eq!(table.len(), ErrorCode::ALL.len());
-    for (code, text, status) in table {
-        assert_eq!(code.as_str(), text);
-        assert_eq!(code.http_status(), status, "{text}");
-        assert_eq!(text.parse::<ErrorCode>().unwrap(), code);
-    }
-    let body = ActivationErrorBody::new(ErrorCode::WrongPassword, "wrong activation password")
-        .with_attempts_left(3);
-    let json = String::from_utf8(body.to_json().unwrap()).unwrap();
-    assert_eq!(
-        json,
-        r#"{"code":"wrong_password","message":"wrong activation password","attempts_left":3}"#
-    );
-    assert_eq!(
-        ActivationErrorBody::from_json(json.as_bytes()).unwrap(),
-        body
-    );
-    let plain = ActivationErrorBody::new(ErrorCode::Internal, "internal error");
-    assert!(
-        !String::from_utf8(plain.to_json().unwrap())
-            .unwrap()
-            .contains("attempts")
-    );
-    let unknown = ActivationErrorBody::from_json(br#"{"code":"new_thing","message":""}"#).unwrap();
-    assert_eq!(unknown.error_code(), None);
-
+fn protocol_errors_map_to_wire_codes() {
     assert_eq!(
         ActivationError::VersionUnsupported(3).error_code(),
         ErrorCode::VersionUnsupported
     );
-    assert_eq!(
-        ActivationError::DecryptFailed.error_code(),
-        ErrorCode::BadRequest
-    );
+    for bad_request in [
+        ActivationError::DecryptFailed,
+        ActivationError::InvalidPeerKey,
+        ActivationError::BadSignature,
+        ActivationError::LinkMismatch { service_id: "s".into(), what: "signing key" },
+    ] {
+        assert_eq!(bad_request.error_code(), ErrorCode::BadRequest, "{bad_request}");
+    }
     assert_eq!(ActivationError::Crypto.error_code(), ErrorCode::Internal);
 }
 
 #[test]
 fn debug_output_shows_no_secret() {
-    let (client, _, pending, challenge, key) = handshake(OtpParams::default());
+    let (client, _, pending, challenge, key) = handshake_with(OtpParams::default(), "90715342", "90715342");
     let keys: SessionKeys = pending.keys().clone();
     let secrets: Vec<Vec<u8>> = vec![
-        keys.k_c2s.to_vec(),
+        keys.k_client.to_vec(),
         keys.k_s2c.to_vec(),
         keys.k_seed.to_vec(),
+        prs("90715342").expose().to_vec(),
         vec![7u8; 32], // the signing seed
     ];
     let pw = password("90715342");
@@ -687,7 +719,7 @@ fn debug_output_shows_no_secret() {
         .accept_challenge(&challenge, &[key.pinned()])
         .unwrap();
     let verified_debug = format!("{verified:?}");
-    let (awaiting, confirm) = verified.confirm(&pw).unwrap();
+    let (awaiting, _) = verified.confirm();
     let awaiting_debug = format!("{awaiting:?}");
     let pending_debug = format!("{pending:?}");
     let (seed, result) = pending.complete("tok").unwrap();
@@ -701,7 +733,7 @@ fn debug_output_shows_no_secret() {
         format!("{key:?}"),
         format!("{token:?}"),
         format!("{pw:?}"),
-        format!("{confirm:?}"),
+        format!("{:?}", prs("90715342")),
     ];
     let mut forbidden: Vec<String> = vec!["90715342".into()];
     for secret in secrets.iter().chain([&seed.expose().to_vec()]) {
@@ -732,18 +764,17 @@ struct WorkedExample {
 struct Inputs {
     signing_key_id: String,
     signing_seed: String,
-    client_ephemeral_private: String,
-    server_ephemeral_private: String,
+    client_scalar: String,
+    server_scalar: String,
     client_nonce: String,
-    server_nonce: String,
     service_id: String,
     user_id: String,
     activation_id: String,
+    issuance_id: String,
     server_time_ms: u64,
     params: TotpParams,
     password: String,
     token_id: String,
-    pepper: String,
     totp_times_ms: Vec<u64>,
 }
 
@@ -760,19 +791,36 @@ fn compute(inputs: &Inputs) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
     let mut put = |name: &str, value: String| out.push((name.to_owned(), value));
 
-    let client_private: [u8; 32] = unhex(&inputs.client_ephemeral_private);
-    let server_private: [u8; 32] = unhex(&inputs.server_ephemeral_private);
+    let client_scalar: [u8; 32] = unhex(&inputs.client_scalar);
+    let server_scalar: [u8; 32] = unhex(&inputs.server_scalar);
+    let client_nonce: [u8; 32] = unhex(&inputs.client_nonce);
     let key = SigningKey::from_seed(&inputs.signing_key_id, &unhex(&inputs.signing_seed)).unwrap();
     put("signing_public_key", hex(key.public_key()));
+
+    let password = ActivationPassword::new(&inputs.password).unwrap();
+    let prs = Prs::derive(&inputs.service_id, &inputs.user_id, &password);
+    put("PRS", hex(prs.expose()));
+    let service_id = Identifier::new(&inputs.service_id).unwrap();
+    let user_id = Identifier::new(&inputs.user_id).unwrap();
+    let ci = channel_identifier(&service_id, &user_id);
+    put("CI", hex(&ci));
+    put("generator_string", hex(&*cpace::generator_string(prs.expose(), &ci, &client_nonce)));
+    put(
+        "g",
+        hex(cpace::calculate_generator(prs.expose(), &ci, &client_nonce)
+            .compress()
+            .to_bytes()),
+    );
 
     let (client, request) = start_with(
         &inputs.service_id,
         &inputs.user_id,
-        &fixed(&client_private),
-        unhex(&inputs.client_nonce),
+        &password,
+        &client_scalar,
+        client_nonce,
     )
     .unwrap();
-    put("e_C", hex(request.client_public_key));
+    put("Ya", hex(request.client_share));
     put(
         "request_json",
         String::from_utf8(request.to_json().unwrap()).unwrap(),
@@ -780,15 +828,26 @@ fn compute(inputs: &Inputs) -> Vec<(String, String)> {
 
     let (pending, challenge) = respond_with(
         &request,
-        &inputs.activation_id,
+        ChallengeIds {
+            activation_id: &inputs.activation_id,
+            issuance_id: &inputs.issuance_id,
+        },
+        &prs,
         inputs.params.to_otp_params(),
         inputs.server_time_ms,
         &key,
-        &fixed(&server_private),
-        unhex(&inputs.server_nonce),
+        &server_scalar,
     )
     .unwrap();
-    put("e_S", hex(challenge.server_public_key));
+    put("Yb", hex(challenge.server_share));
+    let k = cpace::scalar_mult_vfy(&cpace::scalar_from_bytes(&client_scalar), &challenge.server_share).unwrap();
+    assert_eq!(
+        *k,
+        *cpace::scalar_mult_vfy(&cpace::scalar_from_bytes(&server_scalar), &request.client_share).unwrap()
+    );
+    put("K", hex(*k));
+    let isk = cpace::isk(&client_nonce, &k, &request.client_share, b"", &challenge.server_share, b"");
+    put("ISK", hex(*isk));
     put("transcript", hex(transcript_bytes(&request, &challenge)));
     let th = transcript_hash(&request, &challenge);
     put("TH", hex(th));
@@ -797,42 +856,23 @@ fn compute(inputs: &Inputs) -> Vec<(String, String)> {
         "challenge_json",
         String::from_utf8(challenge.to_json().unwrap()).unwrap(),
     );
-
-    // Z from both ends.
-    let own = agreement::EphemeralPrivateKey::generate(&agreement::X25519, &fixed(&client_private))
-        .unwrap();
-    let z = keys::shared_secret(own, &challenge.server_public_key).unwrap();
-    let own = agreement::EphemeralPrivateKey::generate(&agreement::X25519, &fixed(&server_private))
-        .unwrap();
-    assert_eq!(
-        *keys::shared_secret(own, &request.client_public_key).unwrap(),
-        *z
-    );
-    put("Z", hex(*z));
-    put("PRK", hex(*keys::extract(&th, &z)));
+    put("PRK", hex(*keys::extract(&th, &isk)));
     let session = pending.keys();
     assert_eq!(session.th, th);
-    put("k_c2s", hex(*session.k_c2s));
+    put("k_client", hex(*session.k_client));
     put("k_s2c", hex(*session.k_s2c));
     put("k_seed", hex(*session.k_seed));
 
     let verified = client
         .accept_challenge(&challenge, &[key.pinned()])
         .unwrap();
-    let password = ActivationPassword::new(&inputs.password).unwrap();
-    let (awaiting, confirm) = verified.confirm(&password).unwrap();
-    put("confirm_ciphertext", hex(&confirm.ciphertext));
+    let (awaiting, confirm) = verified.confirm();
+    put("client_mac", hex(confirm.client_mac));
     put(
         "confirm_json",
         String::from_utf8(confirm.to_json().unwrap()).unwrap(),
     );
-
-    let pepper = HEXLOWER.decode(inputs.pepper.as_bytes()).unwrap();
-    let opened = pending.open_password(&confirm).unwrap();
-    assert_eq!(opened, password);
-    let verifier = password_verifier(&pepper, &password);
-    assert!(verify_password(&pepper, &opened, &verifier));
-    put("password_verifier", hex(verifier));
+    assert!(pending.confirm_matches(&confirm));
 
     let token_id = Identifier::new(&inputs.token_id).unwrap();
     let seed = session.seed(&token_id, inputs.params.algorithm).unwrap();
@@ -956,25 +996,14 @@ fn worked_example_agrees_with_independent_references() {
             .map(|(_, v)| v.clone())
             .unwrap_or_else(|| panic!("no {name} in the worked example"))
     };
-    // RFC 8032 §7.1 test 1 and RFC 7748 §6.1.
+    // RFC 8032 §7.1 test 1.
     assert_eq!(
         value("signing_public_key"),
         "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"
     );
-    assert_eq!(
-        value("e_C"),
-        "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a"
-    );
-    assert_eq!(
-        value("e_S"),
-        "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f"
-    );
-    assert_eq!(
-        value("Z"),
-        "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742"
-    );
 
-    // TH, PRK, the keys, the seed and the MAC with RustCrypto instead of ring.
+    // PRS, the generator hash, ISK, TH, PRK, the keys, the MAC, the seed
+    // with RustCrypto instead of ring.
     use hmac::{KeyInit, Mac};
     use sha2::Digest;
     type HmacSha256 = hmac::Hmac<sha2::Sha256>;
@@ -986,18 +1015,59 @@ fn worked_example_agrees_with_independent_references() {
         m.finalize().into_bytes().to_vec()
     };
     let bytes = |name: &str| HEXLOWER.decode(value(name).as_bytes()).unwrap();
+    // lv_cat by hand: every part here is shorter than 128 bytes.
+    let lv = |parts: &[&[u8]]| -> Vec<u8> {
+        parts
+            .iter()
+            .flat_map(|p| [&[p.len() as u8][..], p].concat())
+            .collect()
+    };
+    let inputs = &example.inputs;
+    assert_eq!(
+        sha2::Sha512::digest(lv(&[
+            b"ichie-activation-v2 prs",
+            inputs.service_id.as_bytes(),
+            inputs.user_id.as_bytes(),
+            inputs.password.as_bytes(),
+        ]))
+        .to_vec(),
+        bytes("PRS")
+    );
+    assert_eq!(
+        lv(&[b"ichie-activation-v2", inputs.service_id.as_bytes(), inputs.user_id.as_bytes()]),
+        bytes("CI")
+    );
+    let nonce = HEXLOWER.decode(inputs.client_nonce.as_bytes()).unwrap();
+    let gen_str = bytes("generator_string");
+    let zpad = 128 - 1 - (1 + 64) - (1 + 17);
+    assert_eq!(
+        gen_str,
+        lv(&[b"CPaceRistretto255", &bytes("PRS"), &vec![0; zpad], &bytes("CI"), &nonce])
+    );
+    assert_eq!(
+        sha2::Sha512::digest(
+            [lv(&[b"CPaceRistretto255_ISK", &nonce, &bytes("K")]), lv(&[&bytes("Ya"), b""]), lv(&[&bytes("Yb"), b""])]
+                .concat()
+        )
+        .to_vec(),
+        bytes("ISK")
+    );
     let transcript = bytes("transcript");
     assert!(
-        transcript.starts_with(b"ichie-activation-v1 transcript\x00\x00\x00\x04\x00\x00\x00\x01")
+        transcript.starts_with(b"ichie-activation-v2 transcript\x00\x00\x00\x04\x00\x00\x00\x02")
     );
     assert_eq!(sha2::Sha256::digest(&transcript).to_vec(), bytes("TH"));
-    let prk = mac(&bytes("TH"), &[&bytes("Z")]);
+    let prk = mac(&bytes("TH"), &[&bytes("ISK")]);
     assert_eq!(prk, bytes("PRK"));
     // One HKDF-Expand block: T(1) = HMAC(PRK, info || 0x01).
-    assert_eq!(mac(&prk, &[b"ichie c2s key", &[1]]), bytes("k_c2s"));
-    assert_eq!(mac(&prk, &[b"ichie s2c key", &[1]]), bytes("k_s2c"));
-    assert_eq!(mac(&prk, &[b"ichie seed key", &[1]]), bytes("k_seed"));
-    let info = [b"seed".as_slice(), example.inputs.token_id.as_bytes()].concat();
+    assert_eq!(mac(&prk, &[b"ichie v2 client confirm key", &[1]]), bytes("k_client"));
+    assert_eq!(mac(&prk, &[b"ichie v2 s2c key", &[1]]), bytes("k_s2c"));
+    assert_eq!(mac(&prk, &[b"ichie v2 seed key", &[1]]), bytes("k_seed"));
+    assert_eq!(
+        mac(&bytes("k_client"), &[b"client confirm", &bytes("TH")]),
+        bytes("client_mac")
+    );
+    let info = [b"seed".as_slice(), inputs.token_id.as_bytes()].concat();
     assert_eq!(
         mac(&bytes("k_seed"), &[&info, &[1]])[..20],
         bytes("seed")[..]
@@ -1005,11 +1075,6 @@ fn worked_example_agrees_with_independent_references() {
     assert_eq!(
         mac(&bytes("seed"), &[b"confirm", &bytes("TH")]),
         bytes("confirmation_mac")
-    );
-    let pepper = HEXLOWER.decode(example.inputs.pepper.as_bytes()).unwrap();
-    assert_eq!(
-        mac(&pepper, &[example.inputs.password.as_bytes()]),
-        bytes("password_verifier")
     );
 
     // The codes with totp-rs.
@@ -1020,7 +1085,7 @@ fn worked_example_agrees_with_independent_references() {
         .with_secret(bytes("seed"))
         .build()
         .unwrap();
-    for t in &example.inputs.totp_times_ms {
+    for t in &inputs.totp_times_ms {
         assert_eq!(
             totp.generate(t / 1000).to_string(),
             value(&format!("totp_at_{t}")),
@@ -1036,8 +1101,7 @@ fn valid_json_messages() -> Vec<Vec<u8>> {
     let (awaiting, confirm) = client
         .accept_challenge(&challenge, &[key.pinned()])
         .unwrap()
-        .confirm(&password("1234"))
-        .unwrap();
+        .confirm();
     drop(awaiting);
     let (_, result) = pending.complete("tok").unwrap();
     vec![

@@ -1,4 +1,5 @@
-//! The transcript: canonical bytes of both messages and their hash `TH`.
+//! The transcript: canonical bytes of both messages (both CPace shares
+//! included) and their hash `TH`.
 //!
 //! The JSON is only transport; what both sides hash (and the server signs) is
 //! this encoding: a fixed domain label, then every field as a 4-byte big-endian
@@ -9,7 +10,7 @@ use ring::digest;
 use super::messages::{ActivationChallenge, ActivationRequest};
 
 /// The domain label that opens the transcript (not length-prefixed: it is fixed).
-pub(crate) const TRANSCRIPT_LABEL: &[u8] = b"ichie-activation-v1 transcript";
+pub(crate) const TRANSCRIPT_LABEL: &[u8] = b"ichie-activation-v2 transcript";
 
 /// `TH`: SHA-256 of the canonical transcript.
 pub(crate) type TranscriptHash = [u8; 32];
@@ -26,11 +27,11 @@ pub(crate) fn transcript_bytes(
         &request.version.to_be_bytes(),
         request.service_id.as_str().as_bytes(),
         request.user_id.as_str().as_bytes(),
-        &request.client_public_key,
         &request.client_nonce,
+        &request.client_share,
         challenge.activation_id.as_str().as_bytes(),
-        &challenge.server_public_key,
-        &challenge.server_nonce,
+        challenge.issuance_id.as_str().as_bytes(),
+        &challenge.server_share,
         &challenge.server_time_ms.to_be_bytes(),
         params.algorithm.name().as_bytes(),
         &[params.digits.get()],
@@ -57,10 +58,23 @@ pub(crate) fn transcript_hash(
     th
 }
 
-/// The message the server signs: `"ichie-activation-v1" || TH`.
+/// The message the server signs: `"ichie-activation-v2" || TH`.
 pub(crate) fn signed_message(th: &TranscriptHash) -> Vec<u8> {
     let mut message = Vec::with_capacity(super::SIGNATURE_LABEL.len() + th.len());
     message.extend_from_slice(super::SIGNATURE_LABEL);
     message.extend_from_slice(th);
     message
+}
+
+/// CPace's channel identifier `CI`: `lv_cat("ichie-activation-v2", service_id, user_id)`.
+pub(crate) fn channel_identifier(
+    service_id: &super::Identifier,
+    user_id: &super::Identifier,
+) -> Vec<u8> {
+    super::cpace::lv_cat(&[
+        super::SIGNATURE_LABEL,
+        service_id.as_str().as_bytes(),
+        user_id.as_str().as_bytes(),
+    ])
+    .to_vec()
 }

@@ -1,10 +1,10 @@
--- Ichie server schema v1 (SQLite). Times are Unix milliseconds; flags are 0/1.
+-- Ichie server schema v2 (SQLite). Times are Unix milliseconds; flags are 0/1.
 CREATE TABLE issuances (
     id                TEXT PRIMARY KEY,
     service_id        TEXT NOT NULL,
     user_id           TEXT NOT NULL,
     email             TEXT NOT NULL,
-    password_verifier BLOB NOT NULL,
+    sealed_prs        BLOB NOT NULL,
     algorithm         TEXT NOT NULL,
     digits            INTEGER NOT NULL,
     period            INTEGER NOT NULL,
@@ -19,7 +19,7 @@ CREATE UNIQUE INDEX issuances_one_pending ON issuances (service_id, user_id) WHE
 
 CREATE TABLE activations (
     activation_id TEXT PRIMARY KEY,
-    issuance_id   TEXT NOT NULL REFERENCES issuances (id),
+    issuance_id   TEXT REFERENCES issuances (id),
     sealed_state  BLOB,
     created_ms    INTEGER NOT NULL,
     expires_ms    INTEGER NOT NULL,
@@ -28,6 +28,17 @@ CREATE TABLE activations (
     result_json   TEXT
 );
 CREATE INDEX activations_expiry ON activations (expires_ms);
+
+-- Failed confirms of activations started for users with no pending issuance
+-- (decoy challenges): counted like an issuance's failures, so that probing
+-- answers look the same whether or not a user exists.
+CREATE TABLE activation_probes (
+    service_id TEXT NOT NULL,
+    user_id    TEXT NOT NULL,
+    failures   INTEGER NOT NULL,
+    updated_ms INTEGER NOT NULL,
+    PRIMARY KEY (service_id, user_id)
+);
 
 CREATE TABLE tokens (
     token_id    TEXT PRIMARY KEY,

@@ -1,16 +1,17 @@
-//! Activation: answer a request with a signed challenge, then check the one
-//! password of a confirm and create the token.
+//! Activation: answer a request with a signed CPace challenge (a decoy when
+//! no issuance is pending), then check the one key confirmation of a confirm
+//! and create the token.
 
 use ichie_core::activation::{
-    self, ActivationChallenge, ActivationConfirm, ActivationError, ActivationRequest,
-    ActivationResult, Identifier, PendingActivation, TotpParams,
+    self, ActivationChallenge, ActivationConfirm, ActivationRequest, ActivationResult,
+    ChallengeIds, Identifier, PendingActivation, Prs, TotpParams,
 };
 use ichie_core::otp::{Algorithm, Digits, Step};
 use ring::digest;
 use subtle::ConstantTimeEq;
 
 use super::{Service, ServiceError, random_id, secs_to_ms};
-use crate::seal::{activation_aad, seed_aad};
+use crate::seal::{activation_aad, prs_aad, seed_aad};
 use crate::store::{ActivateOutcome, IssuanceRow, NewToken};
 
 /// The token parameters stored with an issuance, as the protocol carries them.
@@ -30,9 +31,13 @@ pub(super) fn totp_params(
 }
 
 impl Service {
-    /// Step 2 of the protocol: finds the user's pending issuance (else the
-    /// generic `unknown_or_expired`), signs a challenge and keeps the sealed
-    /// session state under a new activation ID.
+    /// Step 2 of the protocol: runs CPace on the user's pending issuance and
+    /// keeps the sealed session state under a new activation ID.
+    ///
+    /// When the user has no pending issuance the answer looks the same: a
+    /// challenge signed over a CPace share made from a random PRS (a decoy),
+    /// whose confirm can never succeed and counts like a wrong password, so
+    /// user IDs cannot be probed.
     pub async fn start_activation(
         &self,
         request: &ActivationRequest,
@@ -43,39 +48,76 @@ impl Service {
         let now = self.now_ms();
         let store = self.store();
         store.purge_expired_activations(now).await?;
-        if request.service_id.as_str() != self.settings().service_id {
-            return Err(ServiceError::UnknownOrExpired);
-        }
-        let Some(issuance) = store
-            .activatable_issuance(request.service_id.as_str(), request.user_id.as_str(), now)
-            .await?
-        else {
-            return Err(ServiceError::UnknownOrExpired);
+        let issuance = if request.service_id.as_str() == self.settings().service_id {
+            store
+                .activatable_issuance(request.service_id.as_str(), request.user_id.as_str(), now)
+                .await?
+        } else {
+            None
         };
-        let params = totp_params(&issuance.algorithm, issuance.digits, issuance.period)?;
         let activation_id = random_id()?;
+        let (issuance_id, prs, params) = match &issuance {
+            Some(issuance) => {
+                let sealed = store
+                    .issuance_sealed_prs(&issuance.id)
+                    .await?
+                    .ok_or(ServiceError::UnknownOrExpired)?;
+                let prs = Prs::from_bytes(&self.keys().master.open(&prs_aad(&issuance.id), &sealed)?)?;
+                let params = totp_params(&issuance.algorithm, issuance.digits, issuance.period)?;
+                (issuance.id.clone(), prs, params)
+            }
+            None => (random_id()?, Prs::random()?, self.decoy_params().await?),
+        };
         let (pending, challenge) = activation::respond(
             request,
-            &activation_id,
+            ChallengeIds {
+                activation_id: &activation_id,
+                issuance_id: &issuance_id,
+            },
+            &prs,
             params.to_otp_params(),
             now,
             &self.keys().signing,
         )?;
+        drop(prs);
         let sealed = self
             .keys()
             .master
             .seal(&activation_aad(&activation_id), &pending.to_bytes())?;
         let expires = now.saturating_add(secs_to_ms(self.limits().activation_ttl_secs));
         store
-            .insert_activation(&activation_id, &issuance.id, sealed, now, expires)
+            .insert_activation(
+                &activation_id,
+                issuance.as_ref().map(|i| i.id.as_str()),
+                sealed,
+                now,
+                expires,
+            )
             .await?;
-        tracing::info!(issuance = %issuance.id, "activation challenge issued");
+        match &issuance {
+            Some(issuance) => tracing::info!(issuance = %issuance.id, "activation challenge issued"),
+            None => tracing::info!("activation challenge issued (no pending issuance: decoy)"),
+        }
         Ok(challenge)
     }
 
-    /// Step 3: takes (deletes) the pending activation, checks its one
-    /// password, and on success creates the token in one transaction. An
-    /// identical resend of a successful confirm gets the same result again.
+    /// The token parameters a decoy challenge shows: those of the service's
+    /// newest issuance, so that decoys look like the service's real tokens.
+    async fn decoy_params(&self) -> Result<TotpParams, ServiceError> {
+        match self
+            .store()
+            .latest_issuance(&self.settings().service_id)
+            .await?
+        {
+            Some(latest) => totp_params(&latest.algorithm, latest.digits, latest.period),
+            None => totp_params("SHA1", 6, 30),
+        }
+    }
+
+    /// Step 3: takes (deletes) the pending activation, checks the app's key
+    /// confirmation — its one password attempt — and on success creates the
+    /// token in one transaction. An identical resend of a successful confirm
+    /// gets the same result again.
     pub async fn confirm_activation(
         &self,
         activation_id: &str,
@@ -86,7 +128,7 @@ impl Service {
         }
         let now = self.now_ms();
         let store = self.store();
-        let confirm_hash = digest::digest(&digest::SHA256, &confirm.ciphertext);
+        let confirm_hash = digest::digest(&digest::SHA256, &confirm.client_mac);
         let Some(taken) = store.take_activation(activation_id, now).await? else {
             return self
                 .resend_result(activation_id, confirm_hash.as_ref(), now)
@@ -102,26 +144,11 @@ impl Service {
                 "activation state under a wrong ID".into(),
             ));
         }
-        let issuance = self.confirmable_issuance(&taken.issuance_id, now).await?;
-        let password = match pending.open_password(confirm) {
-            Ok(password) => Some(password),
-            Err(ActivationError::WrongPasswordFormat) => None,
-            Err(ActivationError::DecryptFailed) => {
-                return Err(ServiceError::BadRequest(
-                    "the confirm ciphertext does not decrypt".into(),
-                ));
-            }
-            Err(other) => return Err(other.into()),
+        let Some(issuance_id) = taken.issuance_id.as_deref() else {
+            return Err(self.probe_failed(&pending, now).await);
         };
-        let verifier = store
-            .issuance_verifier(&issuance.id)
-            .await?
-            .ok_or(ServiceError::UnknownOrExpired)?;
-        let right = password
-            .as_ref()
-            .is_some_and(|p| activation::verify_password(&self.keys().pepper, p, &verifier));
-        drop(password);
-        if !right {
+        let issuance = self.confirmable_issuance(issuance_id, now).await?;
+        if !pending.confirm_matches(confirm) {
             return Err(self.wrong_password(&issuance).await);
         }
         let token_id = random_id()?;
@@ -217,6 +244,28 @@ impl Service {
         match self.confirmable_issuance(issuance_id, now).await {
             Ok(_) => ServiceError::UnknownOrExpired,
             Err(error) => error,
+        }
+    }
+
+    /// Counts a failed confirm of a decoy activation and answers as a wrong
+    /// password would: attempts left, then `locked`.
+    async fn probe_failed(&self, pending: &PendingActivation, now: u64) -> ServiceError {
+        let max = self.limits().max_activation_attempts;
+        let failures = match self
+            .store()
+            .count_probe_failure(pending.service_id(), pending.user_id(), now)
+            .await
+        {
+            Ok(failures) => failures,
+            Err(error) => return error.into(),
+        };
+        tracing::info!(failures, "wrong confirm for a decoy activation");
+        if failures >= max {
+            ServiceError::Locked
+        } else {
+            ServiceError::WrongPassword {
+                attempts_left: max - failures,
+            }
         }
     }
 

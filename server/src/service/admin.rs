@@ -2,7 +2,7 @@
 //! Every change is written to the audit log with its actor.
 
 use data_encoding::BASE64URL_NOPAD;
-use ichie_core::activation::{ActivationLink, ActivationPassword, Identifier, password_verifier};
+use ichie_core::activation::{ActivationLink, ActivationPassword, Identifier, Prs};
 use ring::digest;
 use ring::rand::{SecureRandom, SystemRandom};
 use serde::Serialize;
@@ -10,6 +10,7 @@ use zeroize::Zeroizing;
 
 use super::{Service, ServiceError, random_id, secs_to_ms};
 use crate::mail;
+use crate::seal::prs_aad;
 use crate::store::{ApiKeyRow, AuditEntry, IssuanceRow, NewIssuance, is_unique_violation};
 
 /// What an API key may do.
@@ -48,7 +49,8 @@ pub struct IssueRequest {
     pub user_id: String,
     /// Where the activation e-mail goes.
     pub email: String,
-    /// The activation password the user will type (never stored, only its verifier).
+    /// The activation password the user will type (never stored, only its
+    /// PRS, sealed under the master key).
     pub activation_password: ActivationPassword,
     /// `SHA1` (default), `SHA256` or `SHA512`.
     pub algorithm: Option<String>,
@@ -140,13 +142,19 @@ impl Service {
         store
             .expire_pending_issuance(&service_id, user_id.as_str(), now)
             .await?;
+        let issuance_id = random_id()?;
+        let prs = Prs::derive(&service_id, user_id.as_str(), &request.activation_password);
+        let sealed_prs = self
+            .keys()
+            .master
+            .seal(&prs_aad(&issuance_id), prs.expose())?;
+        drop(prs);
         let new = NewIssuance {
-            id: random_id()?,
+            id: issuance_id,
             service_id: service_id.clone(),
             user_id: user_id.to_string(),
             email: request.email.clone(),
-            password_verifier: password_verifier(&self.keys().pepper, &request.activation_password)
-                .to_vec(),
+            sealed_prs,
             algorithm: algorithm.clone(),
             digits,
             period,

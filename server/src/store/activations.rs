@@ -8,8 +8,8 @@ use super::{Store, to_i64};
 /// A pending activation taken (deleted) for its one confirm.
 #[derive(Debug, Clone)]
 pub struct ActivationRow {
-    /// The issuance being activated.
-    pub issuance_id: String,
+    /// The issuance being activated; `None` for a decoy (no pending issuance).
+    pub issuance_id: Option<String>,
     /// `PendingActivation::to_bytes`, sealed under the master key.
     pub sealed_state: Vec<u8>,
     /// When it stops being confirmable (Unix ms).
@@ -35,11 +35,11 @@ impl Store {
         Ok(done.rows_affected())
     }
 
-    /// Stores a new open activation.
+    /// Stores a new open activation (`issuance_id` `None` for a decoy).
     pub async fn insert_activation(
         &self,
         activation_id: &str,
-        issuance_id: &str,
+        issuance_id: Option<&str>,
         sealed_state: Vec<u8>,
         created_ms: u64,
         expires_ms: u64,
@@ -105,5 +105,29 @@ impl Store {
             })
         })
         .transpose()
+    }
+
+    /// Counts a failed confirm of a decoy activation for a user with no
+    /// pending issuance (one upsert); returns the failures so far.
+    pub async fn count_probe_failure(
+        &self,
+        service_id: &str,
+        user_id: &str,
+        now_ms: u64,
+    ) -> Result<u32, sqlx::Error> {
+        let row = sqlx::query(
+            "INSERT INTO activation_probes (service_id, user_id, failures, updated_ms) \
+             VALUES ($1, $2, 1, $3) \
+             ON CONFLICT (service_id, user_id) DO UPDATE \
+             SET failures = activation_probes.failures + 1, updated_ms = $3 \
+             RETURNING failures",
+        )
+        .bind(service_id)
+        .bind(user_id)
+        .bind(to_i64(now_ms))
+        .fetch_one(self.pool())
+        .await?;
+        let failures: i64 = row.try_get("failures")?;
+        Ok(u32::try_from(failures).unwrap_or(u32::MAX))
     }
 }

@@ -1,4 +1,4 @@
-//! Issuances: a pending right to activate one token, with its password verifier.
+//! Issuances: a pending right to activate one token, with its sealed PRS.
 
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -16,8 +16,9 @@ pub struct NewIssuance {
     pub user_id: String,
     /// Where the activation e-mail goes.
     pub email: String,
-    /// `HMAC-SHA256(pepper, password)`.
-    pub password_verifier: Vec<u8>,
+    /// The activation password's PRS, sealed under the master key
+    /// (AAD [`crate::seal::prs_aad`]).
+    pub sealed_prs: Vec<u8>,
     /// `SHA1`, `SHA256` or `SHA512`.
     pub algorithm: String,
     /// Code length.
@@ -30,7 +31,7 @@ pub struct NewIssuance {
     pub expires_ms: u64,
 }
 
-/// An issuance as stored (without its password verifier).
+/// An issuance as stored (without its sealed PRS).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct IssuanceRow {
     /// The issuance ID.
@@ -105,7 +106,7 @@ impl Store {
     /// Inserts a pending issuance; a unique violation means the user already has one.
     pub async fn insert_issuance(&self, new: &NewIssuance) -> Result<(), sqlx::Error> {
         sqlx::query(
-            "INSERT INTO issuances (id, service_id, user_id, email, password_verifier, algorithm, \
+            "INSERT INTO issuances (id, service_id, user_id, email, sealed_prs, algorithm, \
              digits, period, created_ms, expires_ms, failures, locked, state) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, 0, 'pending')",
         )
@@ -113,7 +114,7 @@ impl Store {
         .bind(&new.service_id)
         .bind(&new.user_id)
         .bind(&new.email)
-        .bind(new.password_verifier.clone())
+        .bind(new.sealed_prs.clone())
         .bind(&new.algorithm)
         .bind(i64::from(new.digits))
         .bind(i64::from(new.period))
@@ -124,7 +125,8 @@ impl Store {
         Ok(())
     }
 
-    /// The pending, unlocked, unexpired issuance of a user, if any.
+    /// The pending, unexpired issuance of a user, if any (locked ones too: a
+    /// confirm then answers `locked`).
     pub async fn activatable_issuance(
         &self,
         service_id: &str,
@@ -133,7 +135,7 @@ impl Store {
     ) -> Result<Option<IssuanceRow>, sqlx::Error> {
         let sql = format!(
             "SELECT {COLUMNS} FROM issuances WHERE service_id = $1 AND user_id = $2 \
-             AND state = 'pending' AND locked = 0 AND expires_ms > $3"
+             AND state = 'pending' AND expires_ms > $3"
         );
         let row = sqlx::query(&sql)
             .bind(service_id)
@@ -154,14 +156,30 @@ impl Store {
         row.as_ref().map(from_row).transpose()
     }
 
-    /// The stored password verifier of an issuance.
-    pub async fn issuance_verifier(&self, id: &str) -> Result<Option<Vec<u8>>, sqlx::Error> {
-        let row = sqlx::query("SELECT password_verifier FROM issuances WHERE id = $1")
+    /// The sealed PRS of an issuance.
+    pub async fn issuance_sealed_prs(&self, id: &str) -> Result<Option<Vec<u8>>, sqlx::Error> {
+        let row = sqlx::query("SELECT sealed_prs FROM issuances WHERE id = $1")
             .bind(id)
             .fetch_optional(self.pool())
             .await?;
-        row.map(|r| r.try_get::<Vec<u8>, _>("password_verifier"))
-            .transpose()
+        row.map(|r| r.try_get::<Vec<u8>, _>("sealed_prs")).transpose()
+    }
+
+    /// The newest issuance of a service, if any: its token parameters are
+    /// what a decoy challenge shows.
+    pub async fn latest_issuance(
+        &self,
+        service_id: &str,
+    ) -> Result<Option<IssuanceRow>, sqlx::Error> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM issuances WHERE service_id = $1 \
+             ORDER BY created_ms DESC, id LIMIT 1"
+        );
+        let row = sqlx::query(&sql)
+            .bind(service_id)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(from_row).transpose()
     }
 
     /// Issuances, newest first (at most `limit`).

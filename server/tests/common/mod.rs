@@ -186,12 +186,16 @@ impl TestEnv {
         .await
     }
 
-    /// Step 1 over HTTP: the status, and the verified state if it was 201.
+    /// Step 1 over HTTP with the app's CPace share for `password`: the
+    /// status, and the verified state if it was 201.
     pub async fn challenge(
         &self,
         user: &str,
+        password: &str,
     ) -> Result<ichie_core::activation::VerifiedActivation, (StatusCode, Value)> {
-        let (client, request) = ClientActivation::start(SERVICE, user).unwrap();
+        let (client, request) =
+            ClientActivation::start(SERVICE, user, &ActivationPassword::new(password).unwrap())
+                .unwrap();
         let (status, bytes) = self
             .call_bytes(
                 "POST",
@@ -217,11 +221,8 @@ impl TestEnv {
     pub async fn confirm(
         &self,
         verified: ichie_core::activation::VerifiedActivation,
-        password: &str,
     ) -> (StatusCode, Vec<u8>, AwaitingResult) {
-        let (awaiting, _confirm) = verified
-            .confirm(&ActivationPassword::new(password).unwrap())
-            .unwrap();
+        let (awaiting, _confirm) = verified.confirm();
         let (status, bytes) = self.send_confirm(&awaiting).await;
         (status, bytes, awaiting)
     }
@@ -243,8 +244,8 @@ impl TestEnv {
         user: &str,
         password: &str,
     ) -> Result<ActivatedToken, (StatusCode, Value)> {
-        let verified = self.challenge(user).await?;
-        let (status, bytes, awaiting) = self.confirm(verified, password).await;
+        let verified = self.challenge(user, password).await?;
+        let (status, bytes, awaiting) = self.confirm(verified).await;
         if status != StatusCode::OK {
             return Err((
                 status,

@@ -111,8 +111,8 @@ async fn main() -> Result<(), String> {
                 }
                 let t = Instant::now();
                 let result = async {
-                    let begun = client.begin(&target, &SystemClock).await?;
-                    client.complete(begun, &password).await
+                    let begun = client.begin(&target, &password, &SystemClock).await?;
+                    client.complete(begun).await
                 }
                 .await;
                 match result {
