@@ -57,9 +57,21 @@ echo "activation link: $link"
 echo "the issuance e-mail (no password in it) is in the outbox:"
 grep -hE '^(To|Subject):|[Ss]ervice ID|[Uu]ser ID' "$work"/server/outbox/*.eml | head -n 4 | sed 's/^/    /'
 
-step "ichie activate --link …  (the user types the password; here it comes from the environment)"
-export ICHIE_VAULT="$work/app/tokens.vault" ICHIE_PASSPHRASE="demo vault passphrase"
+step "the app's service directory knows demo-bank: its server and signing key"
+directory="$work/app/services.json"
+mkdir -p "$work/app"
+printf '{"services":[{"service_id":"demo-bank","name":"Demo Bank","base_url":"%s","keys":[{"key_id":"%s","public_key":"%s"}]}]}\n' \
+  "$url" "$(json_field signing_key_id <"$work/init.json")" "$(json_field signing_public_key <"$work/init.json")" >"$directory"
+cat "$directory"
+
+step "ichie activate --link …  (CPace under the password; the user types it, here it comes from the environment)"
+export ICHIE_VAULT="$work/app/tokens.vault" ICHIE_PASSPHRASE="demo vault passphrase" ICHIE_SERVICE_DIRECTORY="$directory"
 "$bin/ichie" init
+forged="ichie://activate?v=2&url=https%3A%2F%2F127.0.0.1%3A9&service=demo-bank&user=taro&kid=evil&pk=BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc"
+echo "a phishing link for demo-bank that points elsewhere is refused before anything is sent:"
+if ICHIE_ACTIVATION_PASSWORD=$DEMO_ACTIVATION_PASSWORD "$bin/ichie" activate --link "$forged" --ca "$ca" 2>&1 | sed 's/^/    /'; then
+  echo "the forged link was accepted" >&2; exit 1
+fi
 ICHIE_ACTIVATION_PASSWORD=$DEMO_ACTIVATION_PASSWORD "$bin/ichie" activate --link "$link" --ca "$ca"
 "$bin/ichie" add 'otpauth://totp/Example:alice@example.com?secret=JBSWY3DPEHPK3PXP&issuer=Example'
 
@@ -67,7 +79,7 @@ step "ichie watch (${DEMO_FRAMES:-10} refreshes)"
 "$bin/ichie" watch --count "${DEMO_FRAMES:-10}"
 
 step "POST /v1/verify  (the relying service checks a code, twice)"
-code=$("$bin/ichie" code demo-bank)
+code=$("$bin/ichie" code taro)
 verify() {
   curl -sS --cacert "$ca" -H "Authorization: Bearer $verifier_key" -H 'Content-Type: application/json' \
     -d "{\"user_id\":\"taro\",\"code\":\"$code\"}" "$url/v1/verify"

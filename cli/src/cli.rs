@@ -168,6 +168,11 @@ pub struct ActivateArgs {
     /// and go on instead of stopping.
     #[arg(long)]
     pub fix_clock: bool,
+    /// Activate from a link whose service is not in the service directory
+    /// without asking (scripts). Check the host and key fingerprint the link
+    /// names against what the service told you first: anyone can send a link.
+    #[arg(long, requires = "link")]
+    pub trust_new_service: bool,
 }
 
 /// Arguments of `ichie clock`.

@@ -64,6 +64,19 @@ pub enum CliError {
     /// The service directory has no such service.
     #[error("service {0:?} is not in the service directory {1}; use the activation link instead")]
     UnknownService(String, PathBuf),
+    /// An activation link for a service the directory does not list, not
+    /// confirmed by the user.
+    #[error(
+        "not activated: the link's service {service:?} is not in the service directory; its server is {host}, signing key fingerprint {fingerprint}. If the service gave you exactly these, run again and confirm (or pass --trust-new-service)"
+    )]
+    UntrustedService {
+        /// The service the link names.
+        service: String,
+        /// The server's host, from the link.
+        host: String,
+        /// The fingerprint of the link's signing key.
+        fingerprint: String,
+    },
     /// `add` without anything to add.
     #[error("nothing to add: give a URI, --qr IMAGE, or --account with --secret")]
     NothingToAdd,

@@ -4,7 +4,8 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use ichie_core::activation::{
-    ActivationClient, ActivationClientError, ActivationLink, ActivationTarget, ServiceDirectory,
+    ActivationClient, ActivationClientError, ActivationLink, ActivationTarget, LinkCheck,
+    ServiceDirectory,
 };
 use ichie_core::app::{App, AppError, ClockPolicy};
 use ichie_core::https::{self, HttpsConfig};
@@ -35,22 +36,55 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
 }
 
 /// What to activate, and the service's display name when the directory has one.
+///
+/// A link is checked against the service directory first: a listed service
+/// whose URL or key differs is refused (a forged link); an unlisted one is
+/// activated only when the user confirms its host and key fingerprint (or
+/// `--trust-new-service`).
 fn target(args: &ActivateArgs) -> Result<(ActivationTarget, Option<String>), CliError> {
-    if let Some(link) = &args.link {
-        return Ok((
-            ActivationLink::parse(link).map_err(AppError::from)?.into(),
-            None,
-        ));
-    }
-    let (Some(service), Some(user)) = (&args.service, &args.user) else {
-        return Err(CliError::NothingToActivate);
-    };
     let path = match &args.directory {
         Some(path) => path.clone(),
         None => dirs::config_dir()
             .ok_or(CliError::NoDataDir)?
             .join("ichie")
             .join("services.json"),
+    };
+    if let Some(link) = &args.link {
+        let link = ActivationLink::parse(link).map_err(AppError::from)?;
+        // No directory file at the default place is an empty directory; a
+        // named one must exist.
+        let directory = if args.directory.is_none() && !path.exists() {
+            ServiceDirectory::default()
+        } else {
+            load_directory(&path)?
+        };
+        return match directory.check_link(&link).map_err(AppError::from)? {
+            LinkCheck::Known { name } => {
+                let target = directory
+                    .target(link.service_id.as_str(), link.user_id.as_str())
+                    .map_err(AppError::from)?
+                    .ok_or_else(|| CliError::UnknownService(link.service_id.to_string(), path))?;
+                Ok((target, Some(name)))
+            }
+            LinkCheck::Unknown {
+                host,
+                key_fingerprint,
+            } => {
+                if args.trust_new_service || confirm_new_service(&link, &host, &key_fingerprint)? {
+                    Ok((link.into(), None))
+                } else {
+                    Err(CliError::UntrustedService {
+                        service: link.service_id.to_string(),
+                        host,
+                        fingerprint: key_fingerprint,
+                    })
+                }
+            }
+            _ => Err(CliError::UnknownService(link.service_id.to_string(), path)),
+        };
+    }
+    let (Some(service), Some(user)) = (&args.service, &args.user) else {
+        return Err(CliError::NothingToActivate);
     };
     let directory = load_directory(&path)?;
     let target = directory
@@ -61,6 +95,28 @@ fn target(args: &ActivateArgs) -> Result<(ActivationTarget, Option<String>), Cli
         target,
         directory.get(service).map(|entry| entry.name.clone()),
     ))
+}
+
+/// Shows an unknown service's server and key and asks whether to go on
+/// (only on a terminal; otherwise the answer is no).
+fn confirm_new_service(
+    link: &ActivationLink,
+    host: &str,
+    fingerprint: &str,
+) -> Result<bool, CliError> {
+    if !std::io::stdin().is_terminal() {
+        return Ok(false);
+    }
+    eprintln!(
+        "The service {:?} is not in your service directory.\n  server:           {host}\n  key fingerprint:  {fingerprint}\nActivate only if the service told you exactly this server and fingerprint.",
+        link.service_id.as_str()
+    );
+    eprint!("Activate with this server? Type yes: ");
+    let mut answer = String::new();
+    std::io::stdin()
+        .read_line(&mut answer)
+        .map_err(|e| CliError::Io("reading the answer".into(), e))?;
+    Ok(answer.trim().eq_ignore_ascii_case("yes"))
 }
 
 fn load_directory(path: &Path) -> Result<ServiceDirectory, CliError> {
@@ -124,7 +180,9 @@ pub fn activate<W: Write>(
             Err(AppError::Activation(ActivationClientError::WrongPassword { attempts_left }))
                 if interactive && attempts_left > 0 =>
             {
-                eprintln!("Wrong activation password; {attempts_left} attempts left.");
+                eprintln!(
+                    "Wrong activation password; {attempts_left} attempts left. (If you are sure of it, the activation may have expired or been used: ask the service.)"
+                );
             }
             Err(e) => return Err(e.into()),
         }

@@ -428,7 +428,12 @@ async fn identical_confirm_resend_gets_the_same_result(env: TestEnv) {
     // After the activation's lifetime the kept result is gone too.
     env.clock.advance(300_001);
     let (status, json) = env
-        .call("POST", &format!("/v1/activations/{activation_id}/confirm"), None, Some(&serde_json::from_slice::<Value>(&awaiting_body).unwrap()))
+        .call(
+            "POST",
+            &format!("/v1/activations/{activation_id}/confirm"),
+            None,
+            Some(&serde_json::from_slice::<Value>(&awaiting_body).unwrap()),
+        )
         .await;
     assert_eq!(
         (status, code_of(&json)),

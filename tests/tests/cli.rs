@@ -107,8 +107,28 @@ async fn activate_by_link_then_codes_are_accepted_and_revocation_shows() {
     let link = issued["link"].as_str().unwrap();
     let cli = Cli::new(&server);
 
-    let wrong = cli.run(
+    // The service is in no directory here: without the user's confirmation
+    // (no terminal, no flag) nothing is sent; the error names the server
+    // and the key fingerprint to check.
+    let unconfirmed = cli.run(
         &["activate", "--link", link, "--ca", cli.ca()],
+        Some("20250"),
+    );
+    let stderr = String::from_utf8_lossy(&unconfirmed.stderr);
+    assert_eq!(unconfirmed.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("not in the service directory"), "{stderr}");
+    let host = server.url.trim_start_matches("https://");
+    assert!(stderr.contains(host), "{stderr}");
+
+    let wrong = cli.run(
+        &[
+            "activate",
+            "--link",
+            link,
+            "--ca",
+            cli.ca(),
+            "--trust-new-service",
+        ],
         Some("11111"),
     );
     assert_eq!(
@@ -120,7 +140,14 @@ async fn activate_by_link_then_codes_are_accepted_and_revocation_shows() {
     assert!(String::from_utf8_lossy(&wrong.stderr).contains("4 attempts left"));
 
     let out = cli.ok(
-        &["activate", "--link", link, "--ca", cli.ca()],
+        &[
+            "activate",
+            "--link",
+            link,
+            "--ca",
+            cli.ca(),
+            "--trust-new-service",
+        ],
         Some("20250"),
     );
     assert!(out.starts_with("Activated e2e-bank (kenji)"), "{out}");
@@ -199,4 +226,77 @@ async fn activate_by_service_and_user_through_a_service_directory() {
     );
     // Listed under the directory's display name for the service.
     assert!(out.starts_with("Activated E2E Bank (yuki)"), "{out}");
+}
+
+/// The phishing e-mail: a link that names a service the app knows, with the
+/// attacker's server and key. It is refused before anything is sent; the
+/// genuine link for the same service goes through the directory.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_forged_link_for_a_known_service_is_refused() {
+    let server = Server::start().await;
+    let issued = server.admin().issue("hana", "2468").await.unwrap();
+    let cli = Cli::new(&server);
+    let directory = cli.dir.path().join("services.json");
+    let entry = serde_json::json!({ "services": [{
+        "service_id": server.init.service_id,
+        "name": "E2E Bank",
+        "base_url": server.url,
+        "keys": [{ "key_id": server.init.signing_key_id, "public_key": server.init.signing_public_key }],
+    }]});
+    std::fs::write(&directory, entry.to_string()).unwrap();
+    let dir_arg = directory.to_str().unwrap();
+    // A listener that counts whoever connects: the rogue server.
+    let rogue = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    rogue.set_nonblocking(true).unwrap();
+    let rogue_url = format!("https://127.0.0.1:{}", rogue.local_addr().unwrap().port());
+    let evil_key = data_encoding::BASE64URL_NOPAD.encode(&[7u8; 32]);
+    let forged = [
+        format!(
+            "ichie://activate?v=2&url={}&service=e2e-bank&user=hana&kid={}&pk={}",
+            rogue_url, server.init.signing_key_id, server.init.signing_public_key
+        ),
+        format!(
+            "ichie://activate?v=2&url={}&service=e2e-bank&user=hana&kid=evil&pk={evil_key}",
+            server.url
+        ),
+    ];
+    for link in &forged {
+        let out = cli.run(
+            &[
+                "activate",
+                "--link",
+                link,
+                "--directory",
+                dir_arg,
+                "--ca",
+                cli.ca(),
+                "--trust-new-service",
+            ],
+            Some("2468"),
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{link}: {stderr}");
+        assert!(stderr.contains("forged"), "{link}: {stderr}");
+    }
+    assert!(
+        rogue.accept().is_err(),
+        "the app connected to the rogue server"
+    );
+    assert!(
+        cli.ok(&["list"], None).contains("No tokens") || !cli.ok(&["list"], None).contains("hana")
+    );
+
+    let out = cli.ok(
+        &[
+            "activate",
+            "--link",
+            issued["link"].as_str().unwrap(),
+            "--directory",
+            dir_arg,
+            "--ca",
+            cli.ca(),
+        ],
+        Some("2468"),
+    );
+    assert!(out.starts_with("Activated E2E Bank (hana)"), "{out}");
 }

@@ -121,7 +121,12 @@ pub(crate) struct Cpace {
 
 impl Cpace {
     /// Derives the generator and this side's share from `scalar`.
-    pub(crate) fn with_scalar(prs: &[u8], ci: &[u8], sid: &[u8], scalar: Zeroizing<Scalar>) -> Self {
+    pub(crate) fn with_scalar(
+        prs: &[u8],
+        ci: &[u8],
+        sid: &[u8],
+        scalar: Zeroizing<Scalar>,
+    ) -> Self {
         let g = Zeroizing::new(calculate_generator(prs, ci, sid));
         let share = scalar_mult(&scalar, &g);
         Self { scalar, share }

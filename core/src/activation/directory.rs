@@ -232,7 +232,11 @@ mod tests {
         }
     }
 
-    fn directory_and_link(url: &str, kid: &str, key: [u8; 32]) -> (ServiceDirectory, ActivationLink) {
+    fn directory_and_link(
+        url: &str,
+        kid: &str,
+        key: [u8; 32],
+    ) -> (ServiceDirectory, ActivationLink) {
         let pk = data_encoding::BASE64URL_NOPAD.encode(&[3; 32]);
         let json = format!(
             r#"{{"services":[{{"service_id":"bank","name":"Example Bank","base_url":"https://otp.example.com","keys":[{{"key_id":"k1","public_key":"{pk}"}}]}}]}}"#
@@ -263,7 +267,12 @@ mod tests {
         }
         // The phishing e-mail: the real service ID, the attacker's server or key.
         for (url, kid, key, what) in [
-            ("https://otp.example.com.evil.example", "k1", [3; 32], "server URL"),
+            (
+                "https://otp.example.com.evil.example",
+                "k1",
+                [3; 32],
+                "server URL",
+            ),
             ("https://otp.example.com/other", "k1", [3; 32], "server URL"),
             ("https://otp.example.com", "k1", [4; 32], "signing key"),
             ("https://otp.example.com", "evil", [3; 32], "signing key"),
@@ -287,7 +296,11 @@ mod tests {
         let (_, mut link) = directory_and_link("https://otp.other.example:8443", "k9", [5; 32]);
         link.service_id = Identifier::new("other").unwrap();
         let check = ServiceDirectory::default().check_link(&link).unwrap();
-        let LinkCheck::Unknown { host, key_fingerprint } = check else {
+        let LinkCheck::Unknown {
+            host,
+            key_fingerprint,
+        } = check
+        else {
             panic!("{check:?}");
         };
         assert_eq!(host, "otp.other.example:8443");

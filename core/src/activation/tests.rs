@@ -176,7 +176,8 @@ fn cpace_refuses_the_neutral_element_and_non_encodings() {
     let y = cpace::scalar_from_bytes(&[9u8; 32]);
     let identity = [0u8; 32];
     let not_canonical = [0xffu8; 32];
-    let mut negative = unhex::<32>("d6bac480f2c386c394efc7c47adb9925dcd2630b64f240c50f8d0eec482b9157");
+    let mut negative =
+        unhex::<32>("d6bac480f2c386c394efc7c47adb9925dcd2630b64f240c50f8d0eec482b9157");
     negative[0] |= 1; // odd field element: not a valid ristretto encoding
     for bad in [identity, not_canonical, negative] {
         assert!(cpace::scalar_mult_vfy(&y, &bad).is_none(), "{}", hex(bad));
@@ -187,12 +188,21 @@ fn cpace_refuses_the_neutral_element_and_non_encodings() {
     let (_, mut request) = ClientActivation::start("svc", "alice", &password("1234")).unwrap();
     request.client_share = identity;
     assert_eq!(
-        respond(&request, IDS, &prs("1234"), OtpParams::default(), NOW, &signing_key()).unwrap_err(),
+        respond(
+            &request,
+            IDS,
+            &prs("1234"),
+            OtpParams::default(),
+            NOW,
+            &signing_key()
+        )
+        .unwrap_err(),
         ActivationError::InvalidPeerKey
     );
     let (client, request) = ClientActivation::start("svc", "alice", &password("1234")).unwrap();
     let key = signing_key();
-    let (_, mut challenge) = respond(&request, IDS, &prs("1234"), OtpParams::default(), NOW, &key).unwrap();
+    let (_, mut challenge) =
+        respond(&request, IDS, &prs("1234"), OtpParams::default(), NOW, &key).unwrap();
     challenge.server_share = identity;
     challenge.signature = key.sign(&transcript_hash(&request, &challenge));
     assert_eq!(
@@ -306,8 +316,15 @@ fn other_versions_are_refused_with_their_number() {
     let (_, mut request) = ClientActivation::start("s", "u", &password("1234")).unwrap();
     request.version = 1;
     assert_eq!(
-        respond(&request, IDS, &prs("1234"), OtpParams::default(), NOW, &signing_key())
-            .unwrap_err(),
+        respond(
+            &request,
+            IDS,
+            &prs("1234"),
+            OtpParams::default(),
+            NOW,
+            &signing_key()
+        )
+        .unwrap_err(),
         ActivationError::VersionUnsupported(1)
     );
 }
@@ -316,8 +333,7 @@ fn other_versions_are_refused_with_their_number() {
 
 #[test]
 fn a_wrong_password_fails_the_key_confirmation_on_both_sides() {
-    let (client, _, pending, challenge, key) =
-        handshake_with(OtpParams::default(), "1234", "1235");
+    let (client, _, pending, challenge, key) = handshake_with(OtpParams::default(), "1234", "1235");
     let verified = client
         .accept_challenge(&challenge, &[key.pinned()])
         .unwrap();
@@ -355,7 +371,15 @@ fn password_format_is_4_to_8_ascii_digits() {
         assert_eq!(ActivationPassword::new(good).unwrap().expose(), good);
     }
     for bad in [
-        "", "123", "123456789", "12a4", " 1234", "1234 ", "１２３４", "12.4", "-123",
+        "",
+        "123",
+        "123456789",
+        "12a4",
+        " 1234",
+        "1234 ",
+        "１２３４",
+        "12.4",
+        "-123",
     ] {
         assert_eq!(
             ActivationPassword::new(bad).unwrap_err(),
@@ -409,7 +433,11 @@ fn a_rogue_server_tests_exactly_one_guess_per_run() {
                 matches.push(candidate);
             }
         }
-        assert_eq!(matches.len(), expected_matches, "guess {guess}: {matches:?}");
+        assert_eq!(
+            matches.len(),
+            expected_matches,
+            "guess {guess}: {matches:?}"
+        );
         if expected_matches == 1 {
             assert_eq!(matches[0], typed);
         }
@@ -423,7 +451,10 @@ fn a_challenge_signed_by_an_unpinned_or_other_key_is_refused() {
     let (client, _, _, challenge, _) = handshake(OtpParams::default());
     assert_eq!(
         client
-            .accept_challenge(&challenge, &[SigningKey::from_seed("k2", &[1; 32]).unwrap().pinned()])
+            .accept_challenge(
+                &challenge,
+                &[SigningKey::from_seed("k2", &[1; 32]).unwrap().pinned()]
+            )
             .unwrap_err(),
         ActivationError::UnknownKeyId("k1".into())
     );
@@ -454,10 +485,16 @@ fn every_signed_field_is_covered_by_the_signature() {
                 .1
                 .client_share
         }),
-        ("service", |r, _| r.service_id = Identifier::new("svc2").unwrap()),
+        ("service", |r, _| {
+            r.service_id = Identifier::new("svc2").unwrap()
+        }),
         ("user", |r, _| r.user_id = Identifier::new("bob").unwrap()),
-        ("activation", |_, c| c.activation_id = Identifier::new("act-2").unwrap()),
-        ("issuance", |_, c| c.issuance_id = Identifier::new("iss-2").unwrap()),
+        ("activation", |_, c| {
+            c.activation_id = Identifier::new("act-2").unwrap()
+        }),
+        ("issuance", |_, c| {
+            c.issuance_id = Identifier::new("iss-2").unwrap()
+        }),
         ("server share", |_, c| {
             c.server_share = cpace::scalar_mult(
                 &cpace::scalar_from_bytes(&[3; 32]),
@@ -536,7 +573,10 @@ fn malformed_result_plaintext_is_a_bad_message() {
         let (awaiting, pending) = awaiting_session();
         let result = sealed_result(&pending, &plaintext);
         assert!(
-            matches!(awaiting.finish(&result), Err(ActivationError::BadMessage(_))),
+            matches!(
+                awaiting.finish(&result),
+                Err(ActivationError::BadMessage(_))
+            ),
             "{plaintext:?}"
         );
     }
@@ -617,12 +657,30 @@ fn identifiers_are_bounded_and_printable() {
         assert!(ClientActivation::start(&bad, "u", &pw).is_err(), "{bad:?}");
         assert!(ClientActivation::start("s", &bad, &pw).is_err(), "{bad:?}");
     }
-    let request = ClientActivation::start("s", "u", &password("1234")).unwrap().1;
+    let request = ClientActivation::start("s", "u", &password("1234"))
+        .unwrap()
+        .1;
     for ids in [
-        ChallengeIds { activation_id: "", issuance_id: "i" },
-        ChallengeIds { activation_id: "a", issuance_id: "" },
+        ChallengeIds {
+            activation_id: "",
+            issuance_id: "i",
+        },
+        ChallengeIds {
+            activation_id: "a",
+            issuance_id: "",
+        },
     ] {
-        assert!(respond(&request, ids, &prs("1234"), OtpParams::default(), NOW, &signing_key()).is_err());
+        assert!(
+            respond(
+                &request,
+                ids,
+                &prs("1234"),
+                OtpParams::default(),
+                NOW,
+                &signing_key()
+            )
+            .is_err()
+        );
     }
     assert!(SigningKey::from_seed("", &[0; 32]).is_err());
     let (_, pending) = awaiting_session();
@@ -634,7 +692,9 @@ fn identifiers_are_bounded_and_printable() {
 
 #[test]
 fn json_parsers_are_strict_about_binary_fields() {
-    let request = ClientActivation::start("s", "u", &password("1234")).unwrap().1;
+    let request = ClientActivation::start("s", "u", &password("1234"))
+        .unwrap()
+        .1;
     let good = String::from_utf8(request.to_json().unwrap()).unwrap();
     let key = data_encoding::BASE64URL_NOPAD.encode(&request.client_share);
     let cases = [
@@ -695,16 +755,24 @@ fn protocol_errors_map_to_wire_codes() {
         ActivationError::DecryptFailed,
         ActivationError::InvalidPeerKey,
         ActivationError::BadSignature,
-        ActivationError::LinkMismatch { service_id: "s".into(), what: "signing key" },
+        ActivationError::LinkMismatch {
+            service_id: "s".into(),
+            what: "signing key",
+        },
     ] {
-        assert_eq!(bad_request.error_code(), ErrorCode::BadRequest, "{bad_request}");
+        assert_eq!(
+            bad_request.error_code(),
+            ErrorCode::BadRequest,
+            "{bad_request}"
+        );
     }
     assert_eq!(ActivationError::Crypto.error_code(), ErrorCode::Internal);
 }
 
 #[test]
 fn debug_output_shows_no_secret() {
-    let (client, _, pending, challenge, key) = handshake_with(OtpParams::default(), "90715342", "90715342");
+    let (client, _, pending, challenge, key) =
+        handshake_with(OtpParams::default(), "90715342", "90715342");
     let keys: SessionKeys = pending.keys().clone();
     let secrets: Vec<Vec<u8>> = vec![
         keys.k_client.to_vec(),
@@ -804,7 +872,10 @@ fn compute(inputs: &Inputs) -> Vec<(String, String)> {
     let user_id = Identifier::new(&inputs.user_id).unwrap();
     let ci = channel_identifier(&service_id, &user_id);
     put("CI", hex(&ci));
-    put("generator_string", hex(&*cpace::generator_string(prs.expose(), &ci, &client_nonce)));
+    put(
+        "generator_string",
+        hex(&*cpace::generator_string(prs.expose(), &ci, &client_nonce)),
+    );
     put(
         "g",
         hex(cpace::calculate_generator(prs.expose(), &ci, &client_nonce)
@@ -840,13 +911,28 @@ fn compute(inputs: &Inputs) -> Vec<(String, String)> {
     )
     .unwrap();
     put("Yb", hex(challenge.server_share));
-    let k = cpace::scalar_mult_vfy(&cpace::scalar_from_bytes(&client_scalar), &challenge.server_share).unwrap();
+    let k = cpace::scalar_mult_vfy(
+        &cpace::scalar_from_bytes(&client_scalar),
+        &challenge.server_share,
+    )
+    .unwrap();
     assert_eq!(
         *k,
-        *cpace::scalar_mult_vfy(&cpace::scalar_from_bytes(&server_scalar), &request.client_share).unwrap()
+        *cpace::scalar_mult_vfy(
+            &cpace::scalar_from_bytes(&server_scalar),
+            &request.client_share
+        )
+        .unwrap()
     );
     put("K", hex(*k));
-    let isk = cpace::isk(&client_nonce, &k, &request.client_share, b"", &challenge.server_share, b"");
+    let isk = cpace::isk(
+        &client_nonce,
+        &k,
+        &request.client_share,
+        b"",
+        &challenge.server_share,
+        b"",
+    );
     put("ISK", hex(*isk));
     put("transcript", hex(transcript_bytes(&request, &challenge)));
     let th = transcript_hash(&request, &challenge);
@@ -1034,7 +1120,11 @@ fn worked_example_agrees_with_independent_references() {
         bytes("PRS")
     );
     assert_eq!(
-        lv(&[b"ichie-activation-v2", inputs.service_id.as_bytes(), inputs.user_id.as_bytes()]),
+        lv(&[
+            b"ichie-activation-v2",
+            inputs.service_id.as_bytes(),
+            inputs.user_id.as_bytes()
+        ]),
         bytes("CI")
     );
     let nonce = HEXLOWER.decode(inputs.client_nonce.as_bytes()).unwrap();
@@ -1042,12 +1132,22 @@ fn worked_example_agrees_with_independent_references() {
     let zpad = 128 - 1 - (1 + 64) - (1 + 17);
     assert_eq!(
         gen_str,
-        lv(&[b"CPaceRistretto255", &bytes("PRS"), &vec![0; zpad], &bytes("CI"), &nonce])
+        lv(&[
+            b"CPaceRistretto255",
+            &bytes("PRS"),
+            &vec![0; zpad],
+            &bytes("CI"),
+            &nonce
+        ])
     );
     assert_eq!(
         sha2::Sha512::digest(
-            [lv(&[b"CPaceRistretto255_ISK", &nonce, &bytes("K")]), lv(&[&bytes("Ya"), b""]), lv(&[&bytes("Yb"), b""])]
-                .concat()
+            [
+                lv(&[b"CPaceRistretto255_ISK", &nonce, &bytes("K")]),
+                lv(&[&bytes("Ya"), b""]),
+                lv(&[&bytes("Yb"), b""])
+            ]
+            .concat()
         )
         .to_vec(),
         bytes("ISK")
@@ -1060,7 +1160,10 @@ fn worked_example_agrees_with_independent_references() {
     let prk = mac(&bytes("TH"), &[&bytes("ISK")]);
     assert_eq!(prk, bytes("PRK"));
     // One HKDF-Expand block: T(1) = HMAC(PRK, info || 0x01).
-    assert_eq!(mac(&prk, &[b"ichie v2 client confirm key", &[1]]), bytes("k_client"));
+    assert_eq!(
+        mac(&prk, &[b"ichie v2 client confirm key", &[1]]),
+        bytes("k_client")
+    );
     assert_eq!(mac(&prk, &[b"ichie v2 s2c key", &[1]]), bytes("k_s2c"));
     assert_eq!(mac(&prk, &[b"ichie v2 seed key", &[1]]), bytes("k_seed"));
     assert_eq!(

@@ -62,7 +62,8 @@ impl Service {
                     .issuance_sealed_prs(&issuance.id)
                     .await?
                     .ok_or(ServiceError::UnknownOrExpired)?;
-                let prs = Prs::from_bytes(&self.keys().master.open(&prs_aad(&issuance.id), &sealed)?)?;
+                let prs =
+                    Prs::from_bytes(&self.keys().master.open(&prs_aad(&issuance.id), &sealed)?)?;
                 let params = totp_params(&issuance.algorithm, issuance.digits, issuance.period)?;
                 (issuance.id.clone(), prs, params)
             }
@@ -95,7 +96,9 @@ impl Service {
             )
             .await?;
         match &issuance {
-            Some(issuance) => tracing::info!(issuance = %issuance.id, "activation challenge issued"),
+            Some(issuance) => {
+                tracing::info!(issuance = %issuance.id, "activation challenge issued")
+            }
             None => tracing::info!("activation challenge issued (no pending issuance: decoy)"),
         }
         Ok(challenge)

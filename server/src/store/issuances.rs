@@ -162,7 +162,8 @@ impl Store {
             .bind(id)
             .fetch_optional(self.pool())
             .await?;
-        row.map(|r| r.try_get::<Vec<u8>, _>("sealed_prs")).transpose()
+        row.map(|r| r.try_get::<Vec<u8>, _>("sealed_prs"))
+            .transpose()
     }
 
     /// The newest issuance of a service, if any: its token parameters are
