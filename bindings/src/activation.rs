@@ -1,6 +1,6 @@
 //! Activation and status records, and the targets an activation starts from.
 
-use ichie_core::activation::{self, ActivationLink, ActivationTarget, ServiceDirectory};
+use ichie_core::activation::{self, ActivationLink, ActivationTarget, LinkCheck, ServiceDirectory};
 use ichie_core::app;
 
 use crate::clock::ClockReport;
@@ -75,9 +75,77 @@ impl From<app::StatusOutcome> for StatusOutcome {
     }
 }
 
-/// The target an activation link names.
-pub(crate) fn link_target(link: &str) -> Result<ActivationTarget, IchieError> {
-    Ok(ActivationLink::parse(link)?.into())
+/// What an activation link claims, and what the app's service directory
+/// says of it: show it before activating.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct LinkInspection {
+    /// The service the link names.
+    pub service_id: String,
+    /// The user the link names.
+    pub user_id: String,
+    /// The server's host (and port), from the link.
+    pub host: String,
+    /// A fingerprint of the link's signing key (8 groups of 4 hex digits).
+    pub key_fingerprint: String,
+    /// Whether the directory lists the service with this server and key:
+    /// if not, activate only after the user confirms host and fingerprint.
+    pub known_service: bool,
+    /// The directory's display name for the service, when listed.
+    pub service_name: Option<String>,
+}
+
+/// Parses an activation link and checks it against the app's service
+/// directory (JSON, `None` for none). A listed service whose server or key
+/// differs is `IchieError::LinkMismatch`: a forged link.
+#[uniffi::export]
+pub fn inspect_activation_link(
+    link: String,
+    directory_json: Option<String>,
+) -> Result<LinkInspection, IchieError> {
+    let link = ActivationLink::parse(&link)?;
+    let directory = directory(directory_json.as_deref())?;
+    let (known_service, service_name) = match directory.check_link(&link)? {
+        LinkCheck::Known { name } => (true, Some(name)),
+        _ => (false, None),
+    };
+    Ok(LinkInspection {
+        service_id: link.service_id.to_string(),
+        user_id: link.user_id.to_string(),
+        host: link.host().to_owned(),
+        key_fingerprint: link.pinned.fingerprint(),
+        known_service,
+        service_name,
+    })
+}
+
+fn directory(json: Option<&str>) -> Result<ServiceDirectory, IchieError> {
+    Ok(match json {
+        Some(json) => ServiceDirectory::from_json(json.as_bytes())?,
+        None => ServiceDirectory::default(),
+    })
+}
+
+/// The target an activation link names, once the directory check passed:
+/// a listed service's entry, or the link itself when the user trusted it.
+pub(crate) fn checked_link_target(
+    link: &str,
+    directory_json: Option<&str>,
+    trust_unknown_service: bool,
+) -> Result<ActivationTarget, IchieError> {
+    let link = ActivationLink::parse(link)?;
+    let directory = directory(directory_json)?;
+    match directory.check_link(&link)? {
+        LinkCheck::Known { .. } => directory
+            .target(link.service_id.as_str(), link.user_id.as_str())?
+            .ok_or_else(|| IchieError::NoMatch {
+                query: link.service_id.to_string(),
+            }),
+        LinkCheck::Unknown { .. } if trust_unknown_service => Ok(link.into()),
+        _ => Err(IchieError::UnconfirmedService {
+            host: link.host().to_owned(),
+            key_fingerprint: link.pinned.fingerprint(),
+        }),
+    }
 }
 
 /// The target a service directory gives for a service and user.

@@ -353,16 +353,28 @@ impl IchieApp {
     }
 
     /// Activates the token an activation link names, with the password the
-    /// user typed. With `fix_clock`, a clock that is off is corrected instead
-    /// of refused (`IchieError::ClockOff`).
+    /// user typed. The link is checked against the app's service directory
+    /// first (`directory_json`, shipped with the app; `None` for none): a
+    /// listed service with another server or key is refused
+    /// (`IchieError::LinkMismatch`); an unlisted one only with
+    /// `trust_unknown_service`, which the app sets after the user confirmed
+    /// the host and fingerprint `inspect_activation_link` showed (else
+    /// `IchieError::UnconfirmedService`). With `fix_clock`, a clock that is
+    /// off is corrected instead of refused (`IchieError::ClockOff`).
     pub async fn activate_with_link(
         &self,
         link: String,
         password: String,
+        directory_json: Option<String>,
+        trust_unknown_service: bool,
         extra_root_pem: Option<String>,
         fix_clock: bool,
     ) -> Result<ActivationReport, IchieError> {
-        let target = activation::link_target(&link)?;
+        let target = activation::checked_link_target(
+            &link,
+            directory_json.as_deref(),
+            trust_unknown_service,
+        )?;
         self.activate(target, password, extra_root_pem, fix_clock)
             .await
     }

@@ -38,6 +38,24 @@ pub enum IchieError {
         /// What did not verify.
         reason: String,
     },
+    /// An activation link names a service the app's directory lists, with
+    /// another server or signing key: a forged link (phishing). Nothing was sent.
+    #[error("the link does not match the service {service_id} the app knows: its {what} differs")]
+    LinkMismatch {
+        /// The service the link names.
+        service_id: String,
+        /// What differs: "server URL" or "signing key".
+        what: String,
+    },
+    /// An activation link for a service the directory does not list, and the
+    /// user has not confirmed its server and key (see `inspect_activation_link`).
+    #[error("unknown service at {host} (key {key_fingerprint}): confirm it first")]
+    UnconfirmedService {
+        /// The server's host, from the link.
+        host: String,
+        /// The fingerprint of the link's signing key.
+        key_fingerprint: String,
+    },
     /// The device clock is so far off that codes would be refused.
     #[error("the device clock is off by {offset_ms} ms")]
     ClockOff {
@@ -283,6 +301,10 @@ fn http_status(status: u16) -> IchieError {
 /// directory, the password's format).
 fn input_protocol_error(error: ActivationError) -> IchieError {
     match error {
+        ActivationError::LinkMismatch { service_id, what } => IchieError::LinkMismatch {
+            service_id,
+            what: what.to_owned(),
+        },
         e @ (ActivationError::UnknownKeyId(_)
         | ActivationError::BadSignature
         | ActivationError::DecryptFailed

@@ -12,7 +12,9 @@ mod otp;
 mod token;
 mod vault;
 
-pub use activation::{ActivationReport, RemoteTokenState, StatusOutcome};
+pub use activation::{
+    ActivationReport, LinkInspection, RemoteTokenState, StatusOutcome, inspect_activation_link,
+};
 pub use app::{AddReport, IchieApp, TokenView};
 pub use clock::{ClockEstimate, ClockReport, ClockVerdict, WallClock};
 pub use error::IchieError;

@@ -267,7 +267,7 @@ fn absurd_clocks_do_not_panic() {
 
 fn link(base_url: &str) -> String {
     let pk = "A".repeat(43);
-    format!("ichie://activate?v=1&url={base_url}&service=demo&user=taro&kid=k1&pk={pk}")
+    format!("ichie://activate?v=2&url={base_url}&service=demo&user=taro&kid=k1&pk={pk}")
 }
 
 #[test]
@@ -287,13 +287,27 @@ fn garbage_activation_inputs_are_typed_errors() {
         "\u{0}",
     ] {
         assert_err!(
-            rt.block_on(app.activate_with_link(garbage.into(), "123456".into(), None, false)),
+            rt.block_on(app.activate_with_link(
+                garbage.into(),
+                "123456".into(),
+                None,
+                true,
+                None,
+                false
+            )),
             IchieError::InvalidInput { .. }
         );
     }
     for password in ["", "12", "abcdef", "123456789", "12 34", "１２３４"] {
         assert_err!(
-            rt.block_on(app.activate_with_link(unreachable.clone(), password.into(), None, false)),
+            rt.block_on(app.activate_with_link(
+                unreachable.clone(),
+                password.into(),
+                None,
+                true,
+                None,
+                false
+            )),
             IchieError::InvalidInput { .. }
         );
     }
@@ -306,6 +320,8 @@ fn garbage_activation_inputs_are_typed_errors() {
             rt.block_on(app.activate_with_link(
                 unreachable.clone(),
                 "123456".into(),
+                None,
+                true,
                 Some(pem.into()),
                 false
             )),
@@ -313,9 +329,51 @@ fn garbage_activation_inputs_are_typed_errors() {
         );
     }
     assert_err!(
-        rt.block_on(app.activate_with_link(unreachable.clone(), "123456".into(), None, true)),
+        rt.block_on(app.activate_with_link(
+            unreachable.clone(),
+            "123456".into(),
+            None,
+            true,
+            None,
+            true
+        )),
         IchieError::Network { .. }
     );
+    // Not confirmed: nothing is sent.
+    assert_err!(
+        rt.block_on(app.activate_with_link(
+            unreachable.clone(),
+            "123456".into(),
+            None,
+            false,
+            None,
+            false
+        )),
+        IchieError::UnconfirmedService { .. }
+    );
+    for json in ["", "{}", "\u{0}", "{\"services\":[{}]}"] {
+        assert_err!(
+            ichie_ffi::inspect_activation_link(unreachable.clone(), Some(json.into())),
+            IchieError::InvalidInput { .. }
+        );
+        assert_err!(
+            rt.block_on(app.activate_with_link(
+                unreachable.clone(),
+                "123456".into(),
+                Some(json.into()),
+                true,
+                None,
+                false
+            )),
+            IchieError::InvalidInput { .. }
+        );
+    }
+    for garbage in ["", "ichie://", "\u{0}", "https://x/activate?v=1"] {
+        assert_err!(
+            ichie_ffi::inspect_activation_link(garbage.into(), None),
+            IchieError::InvalidInput { .. }
+        );
+    }
     for json in ["", "{}", "[]", "{\"services\":[{}]}", "\u{0}"] {
         assert_err!(
             rt.block_on(app.activate_with_service(
