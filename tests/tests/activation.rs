@@ -6,8 +6,7 @@
 
 use std::net::{SocketAddr, TcpListener};
 use std::process::Command;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
 use axum::extract::{Request, State};
@@ -15,8 +14,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum_server::Handle;
 use ichie_core::activation::{
-    ActivationClient, ActivationClientError, ActivationError, ActivationTarget, PinnedKey,
-    RemoteTokenState,
+    ActivationChallenge, ActivationClient, ActivationClientError, ActivationError,
+    ActivationRequest, ActivationTarget, Identifier, PinnedKey, RemoteTokenState,
+    SIGNATURE_LABEL, SigningKey,
 };
 use ichie_core::app::{App, AppError, ClockPolicy};
 use ichie_core::clock::SystemClock;
@@ -24,6 +24,8 @@ use ichie_core::https::{self, Client, HttpsConfig};
 use ichie_core::token::{Origin, TokenState};
 use ichie_core::vault::{VaultKey, VaultOptions};
 use ichie_e2e::Server;
+use ring::digest;
+use ring::signature::Ed25519KeyPair;
 use serde_json::{Value, json};
 
 /// An app with a fresh vault.
@@ -277,16 +279,58 @@ async fn a_wrong_pinned_key_is_refused_before_the_password_is_sent() {
     );
 }
 
+/// What the man in the middle does besides forwarding and recording.
+#[derive(Clone)]
+enum Tamper {
+    Nothing,
+    /// Puts its own CPace share in the challenge (it lacks the signing key).
+    SwapServerShare,
+    /// A rogue server whose own signing key the phone pins: re-signs the
+    /// real challenge under that key, naming it with this key ID.
+    Resign(Arc<Ed25519KeyPair>, Identifier),
+    /// Forwards the first confirm (the server acts on it), then loses the answer.
+    LoseFirstConfirmAnswer(Loss),
+}
+
+/// How an answer is lost on its way back to the phone.
+#[derive(Clone, Copy, Debug)]
+enum Loss {
+    /// 200, then the connection drops before the body.
+    CutBody,
+    /// A gateway's 502 with an HTML body.
+    BadGateway,
+}
+
+/// One request the man in the middle relayed and the server's answer.
+#[derive(Clone, Debug)]
+struct Exchange {
+    path: String,
+    request: Bytes,
+    status: u16,
+    answer: Bytes,
+}
+
 /// A TLS-terminating man in the middle (the app trusts its CA too, as if a
-/// CA were compromised): forwards everything to the server, optionally
-/// swapping the server's ephemeral key, and records every confirm it sees.
+/// CA were compromised, or because the user was phished): forwards
+/// everything to the server, tampers as told, and records every exchange.
 #[derive(Clone)]
 struct Mitm {
     upstream: String,
     http: Client,
-    swap_server_key: bool,
-    confirms: Arc<AtomicUsize>,
-    last_confirm: Arc<std::sync::Mutex<Option<(String, Bytes)>>>,
+    tamper: Tamper,
+    seen: Arc<Mutex<Vec<Exchange>>>,
+}
+
+impl Mitm {
+    fn confirms(&self) -> Vec<Exchange> {
+        self.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|e| e.path.ends_with("/confirm"))
+            .cloned()
+            .collect()
+    }
 }
 
 async fn mitm_forward(State(mitm): State<Mitm>, request: Request) -> Response {
@@ -294,32 +338,112 @@ async fn mitm_forward(State(mitm): State<Mitm>, request: Request) -> Response {
     let body = axum::body::to_bytes(request.into_body(), 1 << 20)
         .await
         .unwrap();
-    if path.ends_with("/confirm") {
-        mitm.confirms.fetch_add(1, Ordering::SeqCst);
-        *mitm.last_confirm.lock().unwrap() = Some((path.clone(), body.clone()));
-    }
     let answer = mitm
         .http
         .post(format!("{}{path}", mitm.upstream))
         .header("content-type", "application/json")
-        .body(body)
+        .body(body.clone())
         .send()
         .await
         .unwrap();
-    let status = StatusCode::from_u16(answer.status().as_u16()).unwrap();
-    let mut bytes = answer.bytes().await.unwrap().to_vec();
-    if mitm.swap_server_key && path == "/v1/activations" && status.is_success() {
-        let mut challenge: Value = serde_json::from_slice(&bytes).unwrap();
-        // The attacker's own CPace share (any valid encoding shows the swap).
-        challenge["server_share"] = json!("4gbnYpDY4g4bYfXxqj9NQL5kRo2fA9tzzGHPZqO-XSs");
-        bytes = serde_json::to_vec(&challenge).unwrap();
+    let status = answer.status().as_u16();
+    let answer = answer.bytes().await.unwrap();
+    let earlier_confirms = {
+        let mut seen = mitm.seen.lock().unwrap();
+        let n = seen.iter().filter(|e| e.path.ends_with("/confirm")).count();
+        seen.push(Exchange {
+            path: path.clone(),
+            request: body.clone(),
+            status,
+            answer: answer.clone(),
+        });
+        n
+    };
+    let is_challenge = path == "/v1/activations" && status == 201;
+    let mut bytes = answer.to_vec();
+    match &mitm.tamper {
+        Tamper::SwapServerShare if is_challenge => {
+            let mut challenge: Value = serde_json::from_slice(&bytes).unwrap();
+            // The attacker's own CPace share (any valid encoding shows the swap).
+            challenge["server_share"] = json!("4gbnYpDY4g4bYfXxqj9NQL5kRo2fA9tzzGHPZqO-XSs");
+            bytes = serde_json::to_vec(&challenge).unwrap();
+        }
+        Tamper::Resign(key, key_id) if is_challenge => {
+            let request = ActivationRequest::from_json(&body).unwrap();
+            let mut challenge = ActivationChallenge::from_json(&bytes).unwrap();
+            challenge.key_id = key_id.clone();
+            let th = transcript_hash(&request, &challenge);
+            let signature = key.sign(&[SIGNATURE_LABEL, &th].concat());
+            challenge.signature.copy_from_slice(signature.as_ref());
+            bytes = challenge.to_json().unwrap();
+        }
+        Tamper::LoseFirstConfirmAnswer(loss)
+            if path.ends_with("/confirm") && earlier_confirms == 0 =>
+        {
+            return lost_answer(*loss);
+        }
+        _ => {}
     }
-    (status, [("content-type", "application/json")], bytes).into_response()
+    (
+        StatusCode::from_u16(status).unwrap(),
+        [("content-type", "application/json")],
+        bytes,
+    )
+        .into_response()
 }
 
-/// Starts the proxy on 127.0.0.1 with a certificate from its own CA; returns
-/// its URL, its CA PEM and the shutdown handle.
-fn start_mitm(mitm: Mitm) -> (String, Vec<u8>, Handle<SocketAddr>) {
+fn lost_answer(loss: Loss) -> Response {
+    match loss {
+        Loss::CutBody => {
+            let cut = futures_util::stream::once(async {
+                Err::<Bytes, std::io::Error>(std::io::Error::other("cut"))
+            });
+            (
+                StatusCode::OK,
+                [("content-type", "application/json")],
+                axum::body::Body::from_stream(cut),
+            )
+                .into_response()
+        }
+        Loss::BadGateway => (
+            StatusCode::BAD_GATEWAY,
+            [("content-type", "text/html")],
+            "<html><body><h1>502 Bad Gateway</h1></body></html>",
+        )
+            .into_response(),
+    }
+}
+
+/// `TH` as `core/src/activation/transcript.rs` makes it (not public): a
+/// label, then 13 fields, each behind its u32 big-endian length; SHA-256.
+fn transcript_hash(request: &ActivationRequest, challenge: &ActivationChallenge) -> Vec<u8> {
+    let params = challenge.params;
+    let fields: [&[u8]; 13] = [
+        &request.version.to_be_bytes(),
+        request.service_id.as_str().as_bytes(),
+        request.user_id.as_str().as_bytes(),
+        &request.client_nonce,
+        &request.client_share,
+        challenge.activation_id.as_str().as_bytes(),
+        challenge.issuance_id.as_str().as_bytes(),
+        &challenge.server_share,
+        &challenge.server_time_ms.to_be_bytes(),
+        params.algorithm.name().as_bytes(),
+        &[params.digits.get()],
+        &params.period.as_secs().to_be_bytes(),
+        challenge.key_id.as_str().as_bytes(),
+    ];
+    let mut bytes = b"ichie-activation-v2 transcript".to_vec();
+    for field in fields {
+        bytes.extend_from_slice(&u32::try_from(field.len()).unwrap().to_be_bytes());
+        bytes.extend_from_slice(field);
+    }
+    digest::digest(&digest::SHA256, &bytes).as_ref().to_vec()
+}
+
+/// Serves `router` on 127.0.0.1 over TLS with a certificate from a fresh CA;
+/// returns its URL, its CA PEM and the shutdown handle.
+fn start_tls(router: axum::Router) -> (String, Vec<u8>, Handle<SocketAddr>) {
     let ca_key = rcgen::KeyPair::generate().unwrap();
     let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
     ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
@@ -348,7 +472,6 @@ fn start_mitm(mitm: Mitm) -> (String, Vec<u8>, Handle<SocketAddr>) {
         listener.local_addr().unwrap().port()
     );
     let handle = Handle::new();
-    let router = axum::Router::new().fallback(mitm_forward).with_state(mitm);
     tokio::spawn(ichie_server::serve::serve_on(
         listener,
         Arc::new(config),
@@ -358,13 +481,16 @@ fn start_mitm(mitm: Mitm) -> (String, Vec<u8>, Handle<SocketAddr>) {
     (url, ca_pem.into_bytes(), handle)
 }
 
-fn mitm_for(server: &Server, swap_server_key: bool) -> Mitm {
+fn start_mitm(mitm: Mitm) -> (String, Vec<u8>, Handle<SocketAddr>) {
+    start_tls(axum::Router::new().fallback(mitm_forward).with_state(mitm))
+}
+
+fn mitm_for(server: &Server, tamper: Tamper) -> Mitm {
     Mitm {
         upstream: server.url.clone(),
         http: server.http(),
-        swap_server_key,
-        confirms: Arc::new(AtomicUsize::new(0)),
-        last_confirm: Arc::new(std::sync::Mutex::new(None)),
+        tamper,
+        seen: Arc::new(Mutex::new(Vec::new())),
     }
 }
 
@@ -384,9 +510,8 @@ fn phone_trusting(server: &Server, mitm_ca: Vec<u8>) -> Phone {
 async fn a_man_in_the_middle_without_the_signing_key_never_sees_the_password() {
     let server = Server::start().await;
     let mut target = server.issue("goro", "8642").await;
-    let mitm = mitm_for(&server, true);
-    let confirms = Arc::clone(&mitm.confirms);
-    let (mitm_url, mitm_ca, handle) = start_mitm(mitm);
+    let mitm = mitm_for(&server, Tamper::SwapServerShare);
+    let (mitm_url, mitm_ca, handle) = start_mitm(mitm.clone());
     target.base_url = mitm_url;
     let mut phone = phone_trusting(&server, mitm_ca);
     let err = phone.activate(&target, "8642").await.unwrap_err();
@@ -400,7 +525,7 @@ async fn a_man_in_the_middle_without_the_signing_key_never_sees_the_password() {
         "{err}"
     );
     assert_eq!(
-        confirms.load(Ordering::SeqCst),
+        mitm.confirms().len(),
         0,
         "the app sent a password-dependent message"
     );
@@ -412,13 +537,16 @@ async fn a_man_in_the_middle_without_the_signing_key_never_sees_the_password() {
 async fn a_replayed_confirm_creates_nothing() {
     let server = Server::start().await;
     let mut target = server.issue("rokuro", "97531").await;
-    let mitm = mitm_for(&server, false);
-    let recorded = Arc::clone(&mitm.last_confirm);
-    let (mitm_url, mitm_ca, handle) = start_mitm(mitm);
+    let mitm = mitm_for(&server, Tamper::Nothing);
+    let (mitm_url, mitm_ca, handle) = start_mitm(mitm.clone());
     target.base_url = mitm_url;
     let mut phone = phone_trusting(&server, mitm_ca);
     phone.activate(&target, "97531").await.unwrap();
-    let (path, body) = recorded.lock().unwrap().clone().unwrap();
+    let Exchange {
+        path,
+        request: body,
+        ..
+    } = mitm.confirms().pop().unwrap();
 
     let replay = |path: String, body: Bytes| {
         let http = server.http();

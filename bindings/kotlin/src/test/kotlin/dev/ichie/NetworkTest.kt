@@ -9,19 +9,27 @@ import org.junit.jupiter.api.assertThrows
 /** Network errors that need no server, then everything against a real ichie-server. */
 class NetworkTest {
     private val unreachableLink =
-        "ichie://activate?v=1&url=https%3A%2F%2F127.0.0.1%3A1&service=demo&user=taro&kid=k1&pk=" + "A".repeat(43)
+        "ichie://activate?v=2&url=https%3A%2F%2F127.0.0.1%3A1&service=demo&user=taro&kid=k1&pk=" + "A".repeat(43)
 
     @Test
     fun offlineNetworkErrors() = runBlocking {
         IchieApp.create(tempVault(), generateVaultKey(), 10u, null).use { app ->
             assertThrows<IchieException.InvalidInput> {
-                runBlocking { app.activateWithLink("ichie://nonsense", "123456", null, false) }
+                runBlocking { app.activateWithLink("ichie://nonsense", "123456", null, true, null, false) }
             }
             assertThrows<IchieException.InvalidInput> {
-                runBlocking { app.activateWithLink(unreachableLink, "12ab", null, false) }
+                runBlocking { app.activateWithLink(unreachableLink, "12ab", null, true, null, false) }
+            }
+            // A service the app does not know: inspect, and activate only once the user confirmed.
+            val seen = inspectActivationLink(unreachableLink, null)
+            assertEquals(false, seen.knownService)
+            assertEquals("127.0.0.1:1", seen.host)
+            assertEquals(39, seen.keyFingerprint.length)
+            assertThrows<IchieException.UnconfirmedService> {
+                runBlocking { app.activateWithLink(unreachableLink, "123456", null, false, null, false) }
             }
             assertThrows<IchieException.Network> {
-                runBlocking { app.activateWithLink(unreachableLink, "123456", null, false) }
+                runBlocking { app.activateWithLink(unreachableLink, "123456", null, true, null, false) }
             }
             assertThrows<IchieException.NoMatch> {
                 runBlocking { app.activateWithService("""{"services":[]}""", "demo", "taro", "123456", null, false) }
@@ -58,26 +66,39 @@ class NetworkTest {
     fun fullActivationVerifyRevoke() = runBlocking {
         val server = Server.fromEnv()
         IchieApp.create(tempVault(), generateVaultKey(), 10u, null).use { app ->
-            // A forged pinned key: the signed challenge does not verify.
+            // The app's service directory knows this service: its server and key.
+            val kid = Regex("kid=([^&]+)").find(server.link)!!.groupValues[1]
+            val pk = Regex("pk=([A-Za-z0-9_-]+)").find(server.link)!!.groupValues[1]
+            val serviceId = Regex("service=([^&]+)").find(server.link)!!.groupValues[1]
+            val directory = """{"services":[{"service_id":"$serviceId","name":"Test Bank","base_url":"${server.url}","keys":[{"key_id":"$kid","public_key":"$pk"}]}]}"""
+            val seen = inspectActivationLink(server.link, directory)
+            assertEquals(true, seen.knownService)
+            assertEquals("Test Bank", seen.serviceName)
+            // A forged link for that service (phishing): refused before anything is sent.
             val forged = server.link.replace(Regex("pk=[A-Za-z0-9_-]+"), "pk=" + "A".repeat(43))
+            assertThrows<IchieException.LinkMismatch> { inspectActivationLink(forged, directory) }
+            assertThrows<IchieException.LinkMismatch> {
+                runBlocking { app.activateWithLink(forged, server.password, directory, true, server.caPem, false) }
+            }
+            // Without a directory and trusted by the user, the forged key fails the signature.
             assertThrows<IchieException.SignatureMismatch> {
-                runBlocking { app.activateWithLink(forged, server.password, server.caPem, false) }
+                runBlocking { app.activateWithLink(forged, server.password, null, true, server.caPem, false) }
             }
             // A device clock an hour off is refused before the password is sent.
             IchieApp.create(tempVault(), generateVaultKey(), 10u, ScriptedClock(System.currentTimeMillis() - 3_600_000))
                 .use { skewed ->
                     val e = assertThrows<IchieException.ClockOff> {
-                        runBlocking { skewed.activateWithLink(server.link, server.password, server.caPem, false) }
+                        runBlocking { skewed.activateWithLink(server.link, server.password, directory, false, server.caPem, false) }
                     }
                     assertTrue(e.offsetMs > 3_000_000L)
                 }
             val wrong = if (server.password == "000000") "111111" else "000000"
             val e = assertThrows<IchieException.WrongActivationPassword> {
-                runBlocking { app.activateWithLink(server.link, wrong, server.caPem, false) }
+                runBlocking { app.activateWithLink(server.link, wrong, directory, false, server.caPem, false) }
             }
             assertTrue(e.attemptsLeft > 0u)
 
-            val report = app.activateWithLink(server.link, server.password, server.caPem, false)
+            val report = app.activateWithLink(server.link, server.password, directory, false, server.caPem, false)
             assertEquals(ClockVerdict.FINE, report.clock.verdict)
             val token = app.view(report.id)
             assertEquals(server.url, token.server)
@@ -88,9 +109,10 @@ class NetworkTest {
             assertEquals(200, status, body)
             assertTrue(body.replace(" ", "").contains("\"result\":\"accepted\""), body)
 
-            // The issuance is used up.
-            assertThrows<IchieException.ExpiredOrUnknown> {
-                runBlocking { app.activateWithLink(server.link, server.password, server.caPem, false) }
+            // The issuance is used up: answered like any user without one
+            // (a decoy challenge, then "wrong password"), so users cannot be probed.
+            assertThrows<IchieException.WrongActivationPassword> {
+                runBlocking { app.activateWithLink(server.link, server.password, directory, false, server.caPem, false) }
             }
             assertEquals(listOf(RemoteTokenState.ACTIVE), app.refreshStatus(server.caPem).map { it.state })
 
@@ -108,7 +130,7 @@ class NetworkTest {
             var locked = false
             for (attempt in 1..20) {
                 try {
-                    app.activateWithLink(server.lockLink, "99999999", server.caPem, false)
+                    app.activateWithLink(server.lockLink, "99999999", null, true, server.caPem, false)
                     error("a wrong password was accepted")
                 } catch (e: IchieException.WrongActivationPassword) {
                     continue
