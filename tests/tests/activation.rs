@@ -1,7 +1,10 @@
 //! The app core against the real server over real TLS: issue → activate →
 //! codes accepted by the verify API; wrong passwords, lockout and unlock;
 //! revocation seen by the app; a man in the middle who can terminate TLS but
-//! lacks the signing key; interop with oathtool.
+//! lacks the signing key; phishing servers with their own pinned key
+//! (relaying to the real server, or guessing the password); lost confirm
+//! answers resent; unknown users indistinguishable from real ones; interop
+//! with oathtool.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::net::{SocketAddr, TcpListener};
@@ -14,14 +17,16 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum_server::Handle;
 use ichie_core::activation::{
-    ActivationChallenge, ActivationClient, ActivationClientError, ActivationError,
-    ActivationRequest, ActivationTarget, Identifier, PinnedKey, RemoteTokenState,
-    SIGNATURE_LABEL, SigningKey,
+    ActivationChallenge, ActivationClient, ActivationClientError, ActivationConfirm,
+    ActivationError, ActivationPassword, ActivationRequest, ActivationTarget, ChallengeIds,
+    ClientActivation, Identifier, PendingActivation, PinnedKey, Prs, RemoteTokenState,
+    SIGNATURE_LABEL, SigningKey, TotpParams, respond_with,
 };
 use ichie_core::app::{App, AppError, ClockPolicy};
 use ichie_core::clock::SystemClock;
 use ichie_core::https::{self, Client, HttpsConfig};
-use ichie_core::token::{Origin, TokenState};
+use ichie_core::otp::{Algorithm, Digits, Step};
+use ichie_core::token::{Origin, OtpParams, TokenState};
 use ichie_core::vault::{VaultKey, VaultOptions};
 use ichie_e2e::Server;
 use ring::digest;
@@ -600,4 +605,429 @@ async fn a_replayed_confirm_creates_nothing() {
     let (status, body_text) = replay(fresh_path, body).await;
     assert!((400..500).contains(&status), "{status} {body_text}");
     handle.shutdown();
+}
+
+/// The server's issuances of `user` (admin API).
+async fn issuances_of(server: &Server, user: &str) -> Vec<Value> {
+    let list = server
+        .admin()
+        .call("GET", "/v1/admin/issuances", None)
+        .await
+        .unwrap();
+    list["issuances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["user_id"] == user)
+        .cloned()
+        .collect()
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rogue_server_relaying_to_the_real_one_gets_no_token_and_no_password() {
+    let server = Server::start().await;
+    let password = "73915046";
+    let genuine = server.issue("hachiro", password).await;
+    // The phishing link: the rogue's URL and the rogue's key, for a service
+    // the app does not know and the user agreed to trust.
+    let rogue_key = SigningKey::from_seed("evil", &[66; 32]).unwrap();
+    let rogue = mitm_for(
+        &server,
+        Tamper::Resign(
+            Arc::new(Ed25519KeyPair::from_seed_unchecked(&[66; 32]).unwrap()),
+            Identifier::new("evil").unwrap(),
+        ),
+    );
+    let (rogue_url, rogue_ca, handle) = start_mitm(rogue.clone());
+    let forged = ActivationTarget {
+        base_url: rogue_url,
+        pinned: vec![rogue_key.pinned()],
+        ..genuine.clone()
+    };
+    let mut phone = phone_trusting(&server, rogue_ca);
+    let err = phone.activate(&forged, password).await.unwrap_err();
+    // The app accepted the re-signed challenge and confirmed, but its
+    // transcript names the rogue's key ID, so the real server's does not
+    // match: to both sides it looks like a wrong password.
+    assert!(
+        matches!(
+            err,
+            AppError::Activation(ActivationClientError::WrongPassword { attempts_left: 4 })
+        ),
+        "{err:?}"
+    );
+    assert!(phone.app.tokens().is_empty());
+    let seen = rogue.seen.lock().unwrap().clone();
+    let paths: Vec<(&str, u16)> = seen.iter().map(|e| (e.path.as_str(), e.status)).collect();
+    assert_eq!(paths.len(), 2, "{paths:?}");
+    assert_eq!(paths[0], ("/v1/activations", 201));
+    assert!(
+        paths[1].0.ends_with("/confirm") && paths[1].1 == 403,
+        "{paths:?}"
+    );
+    let verdict: Value = serde_json::from_slice(&seen[1].answer).unwrap();
+    assert_eq!(verdict["code"], "wrong_password", "{verdict}");
+    for exchange in &seen {
+        assert!(
+            !contains(&exchange.request, password) && !contains(&exchange.answer, password),
+            "the rogue saw the password in {exchange:?}"
+        );
+    }
+    let mine = issuances_of(&server, "hachiro").await;
+    assert_eq!(mine.len(), 1, "{mine:?}");
+    assert_eq!(
+        (
+            mine[0]["state"].as_str(),
+            &mine[0]["token_id"],
+            mine[0]["failures"].as_u64(),
+            mine[0]["locked"].as_bool()
+        ),
+        (Some("pending"), &Value::Null, Some(1), Some(false)),
+        "{mine:?}"
+    );
+    handle.shutdown();
+
+    // The real user, with the real link, still activates (one attempt burnt).
+    let mut real = Phone::new(&server);
+    real.activate(&genuine, password).await.unwrap();
+    let verdict = server.verify("hachiro", &real.code(0)).await;
+    assert_eq!(verdict["result"], "accepted", "{verdict}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rogue_relaying_under_the_real_key_id_is_a_blind_pipe() {
+    let server = Server::start().await;
+    let password = "61829374";
+    let genuine = server.issue("jiichiro", password).await;
+    // The transcript names the key ID, not the public key: a rogue that
+    // calls its own key by the real key's ID signs the very transcript the
+    // real server signed, and the relay goes through.
+    let rogue_key = SigningKey::from_seed(&genuine.pinned[0].key_id, &[66; 32]).unwrap();
+    let rogue = mitm_for(
+        &server,
+        Tamper::Resign(
+            Arc::new(Ed25519KeyPair::from_seed_unchecked(&[66; 32]).unwrap()),
+            Identifier::new(&genuine.pinned[0].key_id).unwrap(),
+        ),
+    );
+    let (rogue_url, rogue_ca, handle) = start_mitm(rogue.clone());
+    let forged = ActivationTarget {
+        base_url: rogue_url.clone(),
+        pinned: vec![rogue_key.pinned()],
+        ..genuine.clone()
+    };
+    let mut phone = phone_trusting(&server, rogue_ca);
+    phone.activate(&forged, password).await.unwrap();
+    // The token is the real server's, its seed shared by the phone and the
+    // server alone: the rogue saw no password and not even the token ID.
+    let mine = issuances_of(&server, "jiichiro").await;
+    let token_id = mine[0]["token_id"].as_str().unwrap();
+    let Origin::Activated(binding) = &phone.app.tokens()[0].origin else {
+        panic!("not activated")
+    };
+    assert_eq!(binding.token_id, token_id);
+    for exchange in rogue.seen.lock().unwrap().iter() {
+        for body in [&exchange.request, &exchange.answer] {
+            assert!(
+                !contains(body, password) && !contains(body, token_id),
+                "{exchange:?}"
+            );
+        }
+    }
+    let verdict = server.verify("jiichiro", &phone.code(0)).await;
+    assert_eq!(verdict["result"], "accepted", "{verdict}");
+    // What the rogue keeps: the token's status checks go through it.
+    assert_eq!(binding.base_url, rogue_url);
+    handle.shutdown();
+}
+
+/// A rogue server that runs the server's side itself, on a password it guesses.
+#[derive(Clone)]
+struct Guesser {
+    key: Arc<SigningKey>,
+    guess: Arc<Mutex<ActivationPassword>>,
+    scalar: [u8; 32],
+    /// The last request, challenge and server state.
+    started: Arc<Mutex<Option<(ActivationRequest, ActivationChallenge, PendingActivation)>>>,
+    /// Every confirm received, and whether it matched the guess.
+    confirms: Arc<Mutex<Vec<(ActivationConfirm, bool)>>>,
+}
+
+async fn guesser_start(State(rogue): State<Guesser>, body: Bytes) -> Response {
+    let request = ActivationRequest::from_json(&body).unwrap();
+    let prs = Prs::derive(
+        request.service_id.as_str(),
+        request.user_id.as_str(),
+        &rogue.guess.lock().unwrap(),
+    );
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
+    let (pending, challenge) = respond_with(
+        &request,
+        ROGUE_IDS,
+        &prs,
+        rogue_params(),
+        u64::try_from(now_ms).unwrap(),
+        &rogue.key,
+        &rogue.scalar,
+    )
+    .unwrap();
+    let body = challenge.to_json().unwrap();
+    *rogue.started.lock().unwrap() = Some((request, challenge, pending));
+    (
+        StatusCode::CREATED,
+        [("content-type", "application/json")],
+        body,
+    )
+        .into_response()
+}
+
+async fn guesser_confirm(State(rogue): State<Guesser>, body: Bytes) -> Response {
+    let confirm = ActivationConfirm::from_json(&body).unwrap();
+    let (_, _, pending) = rogue.started.lock().unwrap().clone().unwrap();
+    let right = pending.confirm_matches(&confirm);
+    rogue.confirms.lock().unwrap().push((confirm, right));
+    if right {
+        let (_, result) = pending.complete("rogue-token").unwrap();
+        return (
+            StatusCode::OK,
+            [("content-type", "application/json")],
+            result.to_json().unwrap(),
+        )
+            .into_response();
+    }
+    let lie = json!({"code": "wrong_password", "message": "wrong activation password", "attempts_left": 4});
+    (StatusCode::FORBIDDEN, axum::Json(lie)).into_response()
+}
+
+const ROGUE_IDS: ChallengeIds<'static> = ChallengeIds {
+    activation_id: "rogue-activation",
+    issuance_id: "rogue-issuance",
+};
+
+fn rogue_params() -> OtpParams {
+    TotpParams {
+        algorithm: Algorithm::Sha1,
+        digits: Digits::new(6).unwrap(),
+        period: Step::from_secs(30).unwrap(),
+    }
+    .to_otp_params()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rogue_server_with_its_own_guess_learns_one_guess_only() {
+    let server = Server::start().await;
+    let password = "50617283";
+    let genuine = server.issue("kuro", password).await;
+    let key = Arc::new(SigningKey::from_seed("evil", &[66; 32]).unwrap());
+    let rogue = Guesser {
+        key: Arc::clone(&key),
+        guess: Arc::new(Mutex::new(ActivationPassword::new("12345678").unwrap())),
+        scalar: [7; 32],
+        started: Arc::new(Mutex::new(None)),
+        confirms: Arc::new(Mutex::new(Vec::new())),
+    };
+    let router = axum::Router::new()
+        .route("/v1/activations", axum::routing::post(guesser_start))
+        .route(
+            "/v1/activations/{id}/confirm",
+            axum::routing::post(guesser_confirm),
+        )
+        .with_state(rogue.clone());
+    let (rogue_url, rogue_ca, handle) = start_tls(router);
+    let forged = ActivationTarget {
+        base_url: rogue_url,
+        pinned: vec![key.pinned()],
+        ..genuine.clone()
+    };
+    let mut phone = phone_trusting(&server, rogue_ca);
+    let err = phone.activate(&forged, password).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            AppError::Activation(ActivationClientError::WrongPassword { attempts_left: 4 })
+        ),
+        "{err:?}"
+    );
+    let (confirm, matched) = rogue.confirms.lock().unwrap()[0].clone();
+    assert!(!matched, "the wrong guess matched");
+    // Offline, the rogue cannot test another password against what it got,
+    // not even the right one: its share was made from the wrong guess.
+    let (request, challenge, _) = rogue.started.lock().unwrap().clone().unwrap();
+    let right = Prs::derive(
+        "e2e-bank",
+        "kuro",
+        &ActivationPassword::new(password).unwrap(),
+    );
+    let (replayed, _) = respond_with(
+        &request,
+        ROGUE_IDS,
+        &right,
+        rogue_params(),
+        challenge.server_time_ms,
+        &key,
+        &rogue.scalar,
+    )
+    .unwrap();
+    assert!(!replayed.confirm_matches(&confirm));
+
+    // A second run is a second guess: a right one gets the app a token the
+    // rogue made (useless at the real service), never the real one.
+    *rogue.guess.lock().unwrap() = ActivationPassword::new(password).unwrap();
+    phone.activate(&forged, password).await.unwrap();
+    assert_eq!(rogue.confirms.lock().unwrap().len(), 2);
+    assert!(rogue.confirms.lock().unwrap()[1].1);
+    let verdict = server.verify("kuro", &phone.code(0)).await;
+    assert_eq!(verdict["result"], "rejected", "{verdict}");
+    handle.shutdown();
+    let mine = issuances_of(&server, "kuro").await;
+    assert_eq!(
+        (mine[0]["state"].as_str(), mine[0]["failures"].as_u64()),
+        (Some("pending"), Some(0)),
+        "{mine:?}"
+    );
+    Phone::new(&server)
+        .activate(&genuine, password)
+        .await
+        .unwrap();
+}
+
+/// A proxy loses the answer to the first confirm after the server acted on
+/// it: the app resends the same bytes and gets the kept result.
+async fn a_lost_confirm_answer_is_recovered(loss: Loss) {
+    let server = Server::start().await;
+    let mut target = server.issue("kyuro", "86420").await;
+    let proxy = mitm_for(&server, Tamper::LoseFirstConfirmAnswer(loss));
+    let (proxy_url, proxy_ca, handle) = start_mitm(proxy.clone());
+    target.base_url = proxy_url;
+    let mut phone = phone_trusting(&server, proxy_ca);
+    phone.activate(&target, "86420").await.unwrap();
+    let confirms = proxy.confirms();
+    assert_eq!(confirms.len(), 2, "{loss:?}: {confirms:?}");
+    assert_eq!(confirms[0].path, confirms[1].path);
+    assert_eq!(confirms[0].request, confirms[1].request);
+    // The server created the token at the first confirm and answered the
+    // resend with the same (kept) result.
+    assert_eq!((confirms[0].status, confirms[1].status), (200, 200));
+    assert_eq!(confirms[0].answer, confirms[1].answer);
+    let Origin::Activated(binding) = &phone.app.tokens()[0].origin else {
+        panic!("not activated")
+    };
+    let mine = issuances_of(&server, "kyuro").await;
+    assert_eq!(mine.len(), 1, "{mine:?}");
+    assert_eq!(mine[0]["state"], "used", "{mine:?}");
+    assert_eq!(mine[0]["token_id"], binding.token_id.as_str(), "{mine:?}");
+    let verdict = server.verify("kyuro", &phone.code(0)).await;
+    assert_eq!(verdict["result"], "accepted", "{loss:?}: {verdict}");
+    handle.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lost_confirm_answer_is_resent_and_the_token_arrives_once() {
+    a_lost_confirm_answer_is_recovered(Loss::CutBody).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_confirm_answer_lost_behind_a_502_is_resent_and_the_token_arrives_once() {
+    a_lost_confirm_answer_is_recovered(Loss::BadGateway).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn probing_an_unknown_user_looks_like_probing_a_real_one() {
+    let server = Server::start().await;
+    let target = server.issue("juro", "24680").await;
+    let http = server.http();
+    let post = |path: String, body: Vec<u8>| {
+        let request = http
+            .post(format!("{}{path}", server.url))
+            .header("content-type", "application/json")
+            .body(body);
+        async move {
+            let answer = request.send().await.unwrap();
+            let status = answer.status().as_u16();
+            let body: Value = serde_json::from_slice(&answer.bytes().await.unwrap()).unwrap();
+            (status, body)
+        }
+    };
+    let garbage_mac = json!({ "client_mac": "Z".repeat(42) + "A" }).to_string();
+    let mut rounds: Vec<Vec<(u16, Value, u16, Value)>> = Vec::new();
+    for user in ["juro", "nobody"] {
+        let mut seen = Vec::new();
+        for _ in 0..5 {
+            let mut random = [0u8; 4];
+            ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut random).unwrap();
+            let guess = format!("{:08}", u32::from_be_bytes(random) % 100_000_000);
+            let (state, request) = ClientActivation::start(
+                "e2e-bank",
+                user,
+                &ActivationPassword::new(&guess).unwrap(),
+            )
+            .unwrap();
+            let (status, challenge) =
+                post("/v1/activations".into(), request.to_json().unwrap()).await;
+            // Both challenges are signed with the service's real key.
+            let parsed = ActivationChallenge::from_json(challenge.to_string().as_bytes()).unwrap();
+            state.accept_challenge(&parsed, &target.pinned).unwrap();
+            let confirm_path = format!(
+                "/v1/activations/{}/confirm",
+                challenge["activation_id"].as_str().unwrap()
+            );
+            let (confirm_status, verdict) =
+                post(confirm_path, garbage_mac.clone().into_bytes()).await;
+            seen.push((status, challenge, confirm_status, verdict));
+        }
+        rounds.push(seen);
+    }
+    let shape = |challenge: &Value| {
+        let object = challenge.as_object().unwrap();
+        let mut fields: Vec<(String, usize)> = object
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_str().map_or(0, str::len)))
+            .collect();
+        fields.sort();
+        (
+            fields,
+            challenge["params"].clone(),
+            challenge["key_id"].clone(),
+        )
+    };
+    let expected = [
+        (403, Some(4)),
+        (403, Some(3)),
+        (403, Some(2)),
+        (403, Some(1)),
+        (423, Some(0)),
+    ];
+    for (round, (real, unknown)) in rounds[0].iter().zip(&rounds[1]).enumerate() {
+        assert_eq!((real.0, unknown.0), (201, 201), "round {round}");
+        assert_eq!(
+            shape(&real.1),
+            shape(&unknown.1),
+            "round {round}: {} vs {}",
+            real.1,
+            unknown.1
+        );
+        // The same status and the same body, word for word.
+        assert_eq!((real.2, &real.3), (unknown.2, &unknown.3), "round {round}");
+        assert_eq!(
+            (real.2, real.3["attempts_left"].as_u64()),
+            (expected[round].0, expected[round].1),
+            "round {round}: {}",
+            real.3
+        );
+        let code = if real.2 == 423 {
+            "locked"
+        } else {
+            "wrong_password"
+        };
+        assert_eq!(real.3["code"], code, "round {round}: {}", real.3);
+    }
 }
