@@ -9,6 +9,7 @@
 //! Nothing here reads the wall clock by itself: [`check`] is handed a
 //! [`WallClock`], and [`estimate`] and [`verdict`] are pure functions.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
@@ -100,6 +101,39 @@ impl WallClock for SystemClock {
             .duration_since(UNIX_EPOCH)
             .map(|since| u64::try_from(since.as_millis()).unwrap_or(u64::MAX))
             .unwrap_or(0)
+    }
+}
+
+/// A clock that moves only when told to: tests (of the core, the server and
+/// the shells) script time with it instead of sleeping.
+#[derive(Debug, Default)]
+pub struct ManualClock(AtomicU64);
+
+impl ManualClock {
+    /// A clock standing at `now_ms` (Unix milliseconds).
+    pub fn new(now_ms: u64) -> Self {
+        Self(AtomicU64::new(now_ms))
+    }
+
+    /// Sets the time.
+    pub fn set(&self, now_ms: u64) {
+        self.0.store(now_ms, Ordering::SeqCst);
+    }
+
+    /// Moves the time forward by `ms` (saturating at `u64::MAX`).
+    pub fn advance(&self, ms: u64) {
+        // `fetch_update` with a closure that always answers `Some` cannot fail.
+        let _ = self
+            .0
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |now| {
+                Some(now.saturating_add(ms))
+            });
+    }
+}
+
+impl WallClock for ManualClock {
+    fn now_ms(&self) -> u64 {
+        self.0.load(Ordering::SeqCst)
     }
 }
 

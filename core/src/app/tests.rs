@@ -1,22 +1,11 @@
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use super::*;
-use crate::clock::Sample;
+use crate::clock::{ManualClock, Sample};
 use crate::otp::{Hotp, Secret};
-
-/// A clock the test sets by hand.
-struct ScriptedClock(AtomicU64);
-
-impl WallClock for ScriptedClock {
-    fn now_ms(&self) -> u64 {
-        self.0.load(Ordering::SeqCst)
-    }
-}
 
 struct Fixture {
     _dir: tempfile::TempDir,
     path: std::path::PathBuf,
-    clock: Arc<ScriptedClock>,
+    clock: Arc<ManualClock>,
     key: [u8; 32],
 }
 
@@ -27,7 +16,7 @@ impl Fixture {
         Self {
             _dir: dir,
             path,
-            clock: Arc::new(ScriptedClock(AtomicU64::new(59_000))),
+            clock: Arc::new(ManualClock::new(59_000)),
             key: [7; 32],
         }
     }
@@ -58,7 +47,7 @@ impl Fixture {
     }
 
     fn set_time(&self, ms: u64) {
-        self.clock.0.store(ms, Ordering::SeqCst);
+        self.clock.set(ms);
     }
 }
 
@@ -294,7 +283,7 @@ fn an_import_that_would_overflow_adds_nothing() {
 /// A time source whose server runs `offset_ms` ahead and answers after a
 /// scripted one-way delay, on the same scripted clock.
 struct LyingServer {
-    clock: Arc<ScriptedClock>,
+    clock: Arc<ManualClock>,
     offset_ms: u64,
     one_way_ms: u64,
 }
@@ -305,9 +294,9 @@ impl TimeSource for LyingServer {
         clock: &dyn WallClock,
     ) -> impl Future<Output = Result<Sample, ClockError>> + Send {
         let sent_ms = clock.now_ms();
-        self.clock.0.fetch_add(self.one_way_ms, Ordering::SeqCst);
+        self.clock.advance(self.one_way_ms);
         let server_ms = self.clock.now_ms() + self.offset_ms;
-        self.clock.0.fetch_add(self.one_way_ms, Ordering::SeqCst);
+        self.clock.advance(self.one_way_ms);
         let received_ms = clock.now_ms();
         std::future::ready(Ok(Sample {
             sent_ms,

@@ -210,34 +210,44 @@ fn system_clock_is_after_2020() {
     assert!(SystemClock.now_ms() > 1_577_836_800_000);
 }
 
-/// True time, shared by the fake device clock and the fake server.
+/// True time and the device's clock (the shared [`ManualClock`]), which is
+/// `local_error_ms` off: device = true + error.
 struct Timeline {
-    true_ms: AtomicU64,
-    /// Device clock = true time + this.
+    device: ManualClock,
     local_error_ms: i64,
 }
 
 impl Timeline {
     fn new(local_error_ms: i64) -> Self {
         Self {
-            true_ms: AtomicU64::new(T),
+            device: ManualClock::new(T.checked_add_signed(local_error_ms).unwrap()),
             local_error_ms,
         }
     }
 
     fn advance(&self, ms: u64) {
-        self.true_ms.fetch_add(ms, Ordering::SeqCst);
+        self.device.advance(ms);
     }
 
+    /// The true time.
     fn now(&self) -> u64 {
-        self.true_ms.load(Ordering::SeqCst)
+        self.device
+            .now_ms()
+            .checked_add_signed(-self.local_error_ms)
+            .unwrap()
     }
 }
 
-impl WallClock for Timeline {
-    fn now_ms(&self) -> u64 {
-        self.now().checked_add_signed(self.local_error_ms).unwrap()
-    }
+#[test]
+fn the_manual_clock_moves_only_when_told() {
+    let clock = ManualClock::new(5);
+    assert_eq!(clock.now_ms(), 5);
+    clock.advance(10);
+    assert_eq!(clock.now_ms(), 15);
+    clock.set(3);
+    assert_eq!(clock.now_ms(), 3);
+    clock.advance(u64::MAX);
+    assert_eq!(clock.now_ms(), u64::MAX, "saturates instead of wrapping");
 }
 
 /// One scripted round trip: delays there and back, or a failure.
@@ -303,7 +313,7 @@ async fn check_finds_a_lying_server_within_the_uncertainty() {
             lie,
             vec![Ok((120, 80)), Ok((10, 30)), Ok((300, 300)), Ok((25, 25))],
         );
-        let est = check(&source, &timeline, 4).await.unwrap();
+        let est = check(&source, &timeline.device, 4).await.unwrap();
         let truth = lie - local_error;
         assert!(
             (est.offset_ms - truth).unsigned_abs() <= est.uncertainty_ms,
@@ -321,7 +331,7 @@ async fn check_finds_a_lying_server_within_the_uncertainty() {
 async fn check_gives_the_verdict_inputs() {
     let timeline = Timeline::new(0);
     let source = ScriptedSource::new(&timeline, 90_000, vec![Ok((40, 40)); 3]);
-    let est = check(&source, &timeline, 3).await.unwrap();
+    let est = check(&source, &timeline.device, 3).await.unwrap();
     assert_eq!(
         verdict(&est, Step::THIRTY_SECONDS),
         ClockVerdict::CodesWrong,
@@ -335,7 +345,7 @@ async fn check_gives_the_verdict_inputs() {
 
     let timeline = Timeline::new(0);
     let source = ScriptedSource::new(&timeline, -7_300, vec![Ok((40, 40)); 3]);
-    let est = check(&source, &timeline, 3).await.unwrap();
+    let est = check(&source, &timeline.device, 3).await.unwrap();
     assert_eq!(
         verdict(&est, Step::THIRTY_SECONDS),
         ClockVerdict::Warn,
@@ -348,7 +358,7 @@ async fn check_clamps_the_number_of_samples() {
     for (asked, taken) in [(0, 3), (1, 3), (3, 3), (4, 4), (5, 5), (50, 5)] {
         let timeline = Timeline::new(0);
         let source = ScriptedSource::new(&timeline, 0, vec![Ok((5, 5)); 5]);
-        let est = check(&source, &timeline, asked).await.unwrap();
+        let est = check(&source, &timeline.device, asked).await.unwrap();
         assert_eq!(
             source.calls.load(Ordering::SeqCst),
             taken,
@@ -370,7 +380,7 @@ async fn check_tolerates_failed_samples() {
             Err(ClockError::Network("reset".into())),
         ],
     );
-    let est = check(&source, &timeline, 3).await.unwrap();
+    let est = check(&source, &timeline.device, 3).await.unwrap();
     assert_eq!(est.samples, 1);
     assert_eq!(est.round_trip_ms, 120);
     assert!(
@@ -392,7 +402,7 @@ async fn check_returns_the_last_error_when_all_fail() {
         ],
     );
     assert_eq!(
-        check(&source, &timeline, 3).await,
+        check(&source, &timeline.device, 3).await,
         Err(ClockError::Http { status: 503 })
     );
 }
@@ -402,7 +412,7 @@ async fn check_with_a_coarse_source_widens_the_uncertainty() {
     let timeline = Timeline::new(0);
     let mut source = ScriptedSource::new(&timeline, 3_250, vec![Ok((20, 20)); 3]);
     source.resolution_ms = 1_000;
-    let est = check(&source, &timeline, 3).await.unwrap();
+    let est = check(&source, &timeline.device, 3).await.unwrap();
     assert!(est.uncertainty_ms >= 500, "{est:?}");
     assert!(
         (est.offset_ms - 3_250).unsigned_abs() <= est.uncertainty_ms,
