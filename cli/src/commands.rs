@@ -114,6 +114,7 @@ pub fn run(args: Args) -> Result<Exit, CliError> {
                 output::json(&mut out, &views)?;
             } else {
                 output::token_table(&mut out, &views)?;
+                output::correction_note(&mut out, app.clock_correction_ms())?;
             }
         }
         Command::Code { name } => {
@@ -346,6 +347,11 @@ fn code<W: Write>(app: &mut App, out: &mut W, name: &str, json: bool) -> Result<
         if io::stderr().is_terminal() {
             eprintln!("{shown}: valid for {} more seconds", left.div_ceil(1000));
         }
+        // Always said, terminal or not: stdout stays the bare code for scripts.
+        if view.clock_correction_ms != 0 {
+            let mut err = io::stderr().lock();
+            output::correction_note(&mut err, view.clock_correction_ms)?;
+        }
     }
     Ok(())
 }
@@ -376,13 +382,20 @@ fn clock<W: Write>(
     } else {
         runtime.block_on(app.check_clock(&JsonTimeSource::new(client, url)))?
     };
-    if args.apply {
-        app.set_clock_correction(report.estimate.offset_ms)?;
-    }
+    // The measurement is shown even when its correction is refused.
+    let applied = if args.apply {
+        Some(app.apply_clock_report(&report, args.force))
+    } else {
+        None
+    };
     if json {
         output::json(
             out,
-            &json!({ "report": report, "correction_ms": app.clock_correction_ms() }),
+            &json!({
+                "report": report,
+                "applied": matches!(applied, Some(Ok(_))),
+                "correction_ms": app.clock_correction_ms(),
+            }),
         )?;
     } else {
         let e = &report.estimate;
@@ -407,13 +420,16 @@ fn clock<W: Write>(
             e.round_trip_ms,
             e.samples
         )?;
-        if args.apply {
+        if let Some(Ok(correction)) = applied {
             writeln!(
                 out,
                 "Correction of {:+.3} s stored; codes now use it",
-                e.offset_ms as f64 / 1000.0
+                correction as f64 / 1000.0
             )?;
         }
+    }
+    if let Some(Err(refused)) = applied {
+        return Err(refused.into());
     }
     Ok(match report.verdict {
         ClockVerdict::CodesWrong if !args.apply => Exit::ClockWrong,

@@ -362,3 +362,62 @@ fn a_damaged_vault_is_reported_and_left_alone() {
         "the damaged file must not be rewritten"
     );
 }
+
+/// Stores a clock correction in `env`'s vault directly through the core, as
+/// `ichie clock --apply` or an activation would.
+fn store_correction(env: &Env, correction_ms: i64) {
+    use ichie_core::app::App;
+    use ichie_core::clock::SystemClock;
+    use ichie_core::vault::{Vault, VaultOptions};
+    let kdf = Vault::read_kdf_params(&env.vault).unwrap().unwrap();
+    let key = kdf.derive(b"test passphrase").unwrap();
+    let mut app = App::open(
+        &env.vault,
+        key,
+        VaultOptions::default(),
+        std::sync::Arc::new(SystemClock),
+    )
+    .unwrap();
+    app.set_clock_correction(correction_ms).unwrap();
+}
+
+#[test]
+fn a_stored_clock_correction_is_shown_wherever_codes_are() {
+    let env = Env::new();
+    env.ok(&[
+        "add",
+        "otpauth://totp/Example:alice?secret=JBSWY3DPEHPK3PXP",
+    ]);
+    let list = env.ok(&["list"]);
+    assert!(!list.contains("correction"), "{list}");
+    store_correction(&env, 606_000);
+    let note = "clock correction +606.000 s";
+    let list = env.ok(&["list"]);
+    assert!(list.contains(note), "{list}");
+    let watch = env.ok(&["watch", "--count", "1"]);
+    assert!(watch.contains(note), "{watch}");
+    // `code` keeps stdout the bare code and says it on stderr.
+    let code = env.run(&["code", "alice"]);
+    assert!(code.status.success());
+    let stdout = String::from_utf8(code.stdout.clone()).unwrap();
+    assert_eq!(stdout.trim().len(), 6, "{stdout:?}");
+    assert!(
+        String::from_utf8_lossy(&code.stderr).contains(note),
+        "{code:?}"
+    );
+    assert_eq!(env.json(&["list"])[0]["clock_correction_ms"], 606_000);
+    assert_eq!(env.json(&["code", "alice"])["clock_correction_ms"], 606_000);
+    let watch = env.json(&["watch", "--count", "1"]);
+    assert_eq!(watch[0]["clock_correction_ms"], 606_000);
+    // Removing it removes the note.
+    env.ok(&["clock", "--clear"]);
+    assert!(!env.ok(&["list"]).contains("correction"));
+    assert_eq!(env.json(&["list"])[0]["clock_correction_ms"], 0);
+    // --force only goes with --apply.
+    assert_eq!(
+        env.run(&["clock", "--url", "https://127.0.0.1:1/", "--force"])
+            .status
+            .code(),
+        Some(2)
+    );
+}

@@ -10,7 +10,9 @@ use serde::Serialize;
 use zeroize::Zeroize;
 
 use crate::backup::{self, BackupError};
-use crate::clock::{self, ClockError, ClockEstimate, ClockVerdict, TimeSource, WallClock};
+use crate::clock::{
+    self, ClockError, ClockEstimate, ClockVerdict, CorrectionError, TimeSource, WallClock,
+};
 use crate::otp::{Algorithm, Code, Digits, OtpError, Step};
 use crate::token::{
     self, Base32Error, Generator, Origin, OtpKind, OtpParams, Token, TokenId, TokenSpec, TokenState,
@@ -40,6 +42,10 @@ pub enum AppError {
     /// The clock check failed.
     #[error(transparent)]
     Clock(#[from] ClockError),
+    /// A clock correction was refused: too large, too uncertain, or large
+    /// enough to need force (see [`clock::bound_correction`]).
+    #[error(transparent)]
+    Correction(#[from] CorrectionError),
     /// The token is already in the vault (same secret and parameters).
     #[error("{name} is already in the vault")]
     Duplicate {
@@ -127,6 +133,10 @@ pub struct TokenView {
     pub state: TokenState,
     /// The server a token was activated with, if any.
     pub server: Option<String>,
+    /// The clock correction the code was computed with, in milliseconds
+    /// (added to the device time; 0 when none is stored). A UI shows it
+    /// whenever it is not 0, so a correction is never in effect unseen.
+    pub clock_correction_ms: i64,
 }
 
 impl Drop for TokenView {
@@ -144,6 +154,7 @@ impl fmt::Debug for TokenView {
             .field("kind", &self.kind)
             .field("ms_until_next", &self.ms_until_next)
             .field("state", &self.state)
+            .field("clock_correction_ms", &self.clock_correction_ms)
             .finish_non_exhaustive()
     }
 }
@@ -157,15 +168,23 @@ pub struct AddReport {
     pub skipped_duplicates: Vec<String>,
 }
 
-/// What to do when activation finds the device clock so far off that codes
-/// would be wrong.
+/// What to do when activation finds the device clock off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ClockPolicy {
-    /// Stop before the password is sent, with [`AppError::ClockOff`].
+    /// Stop before the password is sent, with [`AppError::ClockOff`], if the
+    /// codes would be wrong; store no correction.
     #[default]
     Refuse,
-    /// Go on and store the measured offset as the clock correction.
+    /// Store the measured offset as the clock correction when the clock is
+    /// not fine, within [`clock::bound_correction`] without force (at most
+    /// [`clock::FORCE_CORRECTION_ABOVE_MS`]). If the codes would be wrong and
+    /// the bound refuses, stop before the password is sent with
+    /// [`AppError::Correction`]; if they would merely be doubtful, go on
+    /// without a correction.
     ApplyCorrection,
+    /// As [`ClockPolicy::ApplyCorrection`], but forced: corrections up to
+    /// [`clock::MAX_CORRECTION_MS`] are stored. The user must have asked.
+    ForceCorrection,
 }
 
 /// What an activation did.
@@ -335,6 +354,7 @@ impl App {
                 Origin::Activated(binding) => Some(binding.base_url.clone()),
                 Origin::Imported => None,
             },
+            clock_correction_ms: self.clock_correction_ms(),
         };
         match (spec.params.kind, self.generators.get(&token.id)) {
             (OtpKind::Totp { step, .. }, Some(Generator::Totp(totp))) => {
@@ -569,17 +589,41 @@ impl App {
         self.vault.contents().clock_correction_ms
     }
 
-    /// Stores a clock correction applied to every code from now on.
+    /// Stores a clock correction applied to every code from now on, as typed
+    /// by the user (0 removes it). Refused with [`CorrectionError::TooLarge`]
+    /// beyond [`clock::MAX_CORRECTION_MS`]. A measured offset is stored with
+    /// [`App::apply_clock_report`] instead, which also judges the
+    /// measurement's uncertainty.
     pub fn set_clock_correction(&mut self, correction_ms: i64) -> Result<(), AppError> {
+        clock::check_correction_size(correction_ms, true)?;
         self.update(|c| {
             c.clock_correction_ms = correction_ms;
             Ok(())
         })
     }
 
+    /// Stores the offset a clock check measured as the clock correction, if
+    /// [`clock::bound_correction`] allows it for the shortest step among the
+    /// tokens (`force` lets corrections beyond
+    /// [`clock::FORCE_CORRECTION_ABOVE_MS`] through, never beyond
+    /// [`clock::MAX_CORRECTION_MS`]). Returns the correction stored; on
+    /// refusal, the stored correction is unchanged.
+    pub fn apply_clock_report(
+        &mut self,
+        report: &ClockReport,
+        force: bool,
+    ) -> Result<i64, AppError> {
+        let correction = clock::bound_correction(&report.estimate, self.shortest_step(), force)?;
+        self.update(|c| {
+            c.clock_correction_ms = correction;
+            Ok(())
+        })?;
+        Ok(correction)
+    }
+
     /// Measures the device clock against `source` and judges the offset
     /// against the shortest step among the tokens (30 s if there are none).
-    /// The correction is not changed; see [`App::set_clock_correction`].
+    /// The correction is not changed; see [`App::apply_clock_report`].
     pub async fn check_clock<S: TimeSource>(&self, source: &S) -> Result<ClockReport, AppError> {
         let estimate = clock::check(source, &*self.clock, 4).await?;
         let step = self.shortest_step();
@@ -590,7 +634,12 @@ impl App {
         })
     }
 
+    /// The shortest TOTP step in the vault, 30 s when there is no TOTP token.
     fn shortest_step(&self) -> Step {
+        self.shortest_totp_step().unwrap_or_default()
+    }
+
+    fn shortest_totp_step(&self) -> Option<Step> {
         self.tokens()
             .iter()
             .filter_map(|t| match t.spec.params.kind {
@@ -598,7 +647,6 @@ impl App {
                 OtpKind::Hotp { .. } => None,
             })
             .min_by_key(|s| s.as_secs())
-            .unwrap_or_default()
     }
 
     /// Writes every token to a passphrase-protected backup (Argon2id + AES-GCM).
@@ -656,11 +704,7 @@ impl App {
             verdict: clock::verdict(&estimate, step),
             judged_step_s: step.as_secs(),
         };
-        if clock.verdict == ClockVerdict::CodesWrong && policy == ClockPolicy::Refuse {
-            return Err(AppError::ClockOff {
-                offset_ms: estimate.offset_ms,
-            });
-        }
+        let correction = self.activation_correction(&clock, step, policy)?;
         let activated = client.complete(begun, &password).await?;
         let binding = crate::token::ServerBinding {
             base_url: target.base_url.clone(),
@@ -672,11 +716,10 @@ impl App {
         );
         let token = Token::new(spec, Origin::Activated(binding))?;
         let id = token.id.clone();
-        let correct = policy == ClockPolicy::ApplyCorrection && clock.verdict != ClockVerdict::Fine;
         self.update(move |c| {
             c.tokens.push(token);
-            if correct {
-                c.clock_correction_ms = estimate.offset_ms;
+            if let Some(correction_ms) = correction {
+                c.clock_correction_ms = correction_ms;
             }
             Ok(())
         })?;
@@ -684,8 +727,44 @@ impl App {
             id: id.to_string(),
             name: self.token(&id)?.spec.display_name(),
             clock,
-            correction_applied: correct,
+            correction_applied: correction.is_some(),
         })
+    }
+
+    /// What activation does about the clock, decided before the password is
+    /// sent: `Ok(None)` to store no correction, `Ok(Some(ms))` to store one
+    /// (within [`clock::bound_correction`], judged against the shorter of
+    /// the new token's step and the vault's), or an error that stops the
+    /// activation.
+    #[cfg(feature = "client")]
+    fn activation_correction(
+        &self,
+        report: &ClockReport,
+        step: Step,
+        policy: ClockPolicy,
+    ) -> Result<Option<i64>, AppError> {
+        let codes_wrong = report.verdict == ClockVerdict::CodesWrong;
+        let force = match policy {
+            ClockPolicy::Refuse if codes_wrong => {
+                return Err(AppError::ClockOff {
+                    offset_ms: report.estimate.offset_ms,
+                });
+            }
+            ClockPolicy::Refuse => return Ok(None),
+            _ if report.verdict == ClockVerdict::Fine => return Ok(None),
+            ClockPolicy::ApplyCorrection => false,
+            ClockPolicy::ForceCorrection => true,
+        };
+        let step = match self.shortest_totp_step() {
+            Some(shortest) if shortest.as_secs() < step.as_secs() => shortest,
+            _ => step,
+        };
+        match clock::bound_correction(&report.estimate, step, force) {
+            Ok(correction) => Ok(Some(correction)),
+            Err(refused) if codes_wrong => Err(refused.into()),
+            // Doubtful but working codes: go on, uncorrected (the report says so).
+            Err(_) => Ok(None),
+        }
     }
 
     /// Asks each activated token's server for its state and marks revoked

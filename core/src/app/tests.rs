@@ -86,9 +86,60 @@ fn clock_correction_shifts_every_code_and_persists() {
         reopened.list().unwrap()[0].code.as_deref(),
         Some("07081804")
     );
-    // A negative correction larger than the clock clamps at the epoch.
-    app.set_clock_correction(-1_000_000_000_000_000).unwrap();
+    // A negative correction larger than the clock (only an older Ichie could
+    // have stored one) clamps at the epoch.
+    app.vault
+        .update(|c| {
+            c.clock_correction_ms = -1_000_000_000_000_000;
+            Ok(())
+        })
+        .unwrap();
     assert_eq!(app.corrected_now_ms(), 0);
+}
+
+#[test]
+fn a_hand_set_correction_beyond_a_day_is_refused_and_nothing_changes() {
+    let f = Fixture::new();
+    let mut app = f.create();
+    app.add_uri(RFC_URI).unwrap();
+    app.set_clock_correction(-1_500).unwrap();
+    for absurd in [i64::MAX, i64::MIN, 86_400_001, -86_400_001] {
+        let err = app.set_clock_correction(absurd).unwrap_err();
+        assert!(
+            matches!(err, AppError::Correction(CorrectionError::TooLarge { offset_ms, .. }) if offset_ms == absurd),
+            "{err}"
+        );
+        assert_eq!(app.clock_correction_ms(), -1_500);
+        assert_eq!(f.reopen().clock_correction_ms(), -1_500);
+    }
+    // A day, or a time zone set wrong, is allowed when typed in by hand.
+    app.set_clock_correction(-9 * 3_600_000).unwrap();
+    assert_eq!(f.reopen().clock_correction_ms(), -9 * 3_600_000);
+}
+
+#[test]
+fn every_view_carries_the_correction_it_was_computed_with() {
+    let f = Fixture::new();
+    let mut app = f.create();
+    app.add_uri(RFC_URI).unwrap();
+    app.add_uri(HOTP_URI).unwrap();
+    assert!(
+        app.list()
+            .unwrap()
+            .iter()
+            .all(|v| v.clock_correction_ms == 0)
+    );
+    app.set_clock_correction(45_000).unwrap();
+    assert!(
+        app.list()
+            .unwrap()
+            .iter()
+            .all(|v| v.clock_correction_ms == 45_000)
+    );
+    let id = app.tokens()[0].id.clone();
+    assert_eq!(app.view_of(&id).unwrap().clock_correction_ms, 45_000);
+    let json = serde_json::to_value(&app.list().unwrap()[0]).unwrap();
+    assert_eq!(json["clock_correction_ms"], 45_000);
 }
 
 #[test]
@@ -346,6 +397,199 @@ async fn clock_check_is_judged_against_the_shortest_step() {
             .code,
         Some(expected)
     );
+}
+
+/// A time source that always answers `server_ms`, after `round_trip_ms`.
+struct FixedAnswer {
+    clock: Arc<ManualClock>,
+    server_ms: u64,
+    round_trip_ms: u64,
+}
+
+impl TimeSource for FixedAnswer {
+    fn sample(
+        &self,
+        clock: &dyn WallClock,
+    ) -> impl Future<Output = Result<Sample, ClockError>> + Send {
+        let sent_ms = clock.now_ms();
+        self.clock.advance(self.round_trip_ms);
+        std::future::ready(Ok(Sample {
+            sent_ms,
+            server_ms: self.server_ms,
+            received_ms: clock.now_ms(),
+            server_resolution_ms: 1,
+        }))
+    }
+}
+
+#[tokio::test]
+async fn absurd_or_doubtful_measurements_never_become_the_correction() {
+    let f = Fixture::new();
+    f.set_time(1_750_000_000_000);
+    let mut app = f.create();
+    app.add_uri(RFC_URI).unwrap();
+    app.set_clock_correction(1_500).unwrap();
+    // `{"unix_ms":18446744073709551615}`: refused even when forced.
+    let max = FixedAnswer {
+        clock: f.clock.clone(),
+        server_ms: u64::MAX,
+        round_trip_ms: 40,
+    };
+    let report = app.check_clock(&max).await.unwrap();
+    assert_eq!(report.estimate.offset_ms, i64::MAX);
+    for force in [false, true] {
+        let err = app.apply_clock_report(&report, force).unwrap_err();
+        assert!(
+            matches!(err, AppError::Correction(CorrectionError::TooLarge { .. })),
+            "{err}"
+        );
+    }
+    // +606 s measured over 12 s round trips (± 6 s): too uncertain for 30 s codes.
+    let slow = LyingServer {
+        clock: f.clock.clone(),
+        offset_ms: 606_000,
+        one_way_ms: 6_000,
+    };
+    let report = app.check_clock(&slow).await.unwrap();
+    assert_eq!(report.estimate.offset_ms, 606_000);
+    assert_eq!(report.estimate.round_trip_ms, 12_000);
+    assert!(report.estimate.uncertainty_ms >= 6_000, "{report:?}");
+    for force in [false, true] {
+        let err = app.apply_clock_report(&report, force).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                AppError::Correction(CorrectionError::TooUncertain { .. })
+            ),
+            "{err}"
+        );
+    }
+    // Nothing above changed the stored correction.
+    assert_eq!(f.reopen().clock_correction_ms(), 1_500);
+
+    // +606 s measured precisely: only when forced.
+    let precise = LyingServer {
+        clock: f.clock.clone(),
+        offset_ms: 606_000,
+        one_way_ms: 20,
+    };
+    let report = app.check_clock(&precise).await.unwrap();
+    let err = app.apply_clock_report(&report, false).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            AppError::Correction(CorrectionError::NeedsForce { .. })
+        ),
+        "{err}"
+    );
+    assert_eq!(f.reopen().clock_correction_ms(), 1_500);
+    assert_eq!(app.apply_clock_report(&report, true).unwrap(), 606_000);
+    assert_eq!(f.reopen().clock_correction_ms(), 606_000);
+    assert_eq!(app.list().unwrap()[0].clock_correction_ms, 606_000);
+}
+
+#[tokio::test]
+async fn the_uncertainty_is_judged_against_the_shortest_step_in_the_vault() {
+    let f = Fixture::new();
+    let mut app = f.create();
+    app.add_uri(RFC_URI).unwrap();
+    // ± 3 s: fine for 30 s codes …
+    let server = LyingServer {
+        clock: f.clock.clone(),
+        offset_ms: 40_000,
+        one_way_ms: 3_000,
+    };
+    let report = app.check_clock(&server).await.unwrap();
+    assert_eq!(app.apply_clock_report(&report, false).unwrap(), 40_000);
+    // … but not once a 10 s token is in the vault (limit 2.5 s).
+    app.add_uri("otpauth://totp/Fast:f?secret=JBSWY3DPEHPK3PXP&period=10")
+        .unwrap();
+    let report = app.check_clock(&server).await.unwrap();
+    let err = app.apply_clock_report(&report, true).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            AppError::Correction(CorrectionError::TooUncertain {
+                limit_ms: 2_500,
+                step_s: 10,
+                ..
+            })
+        ),
+        "{err}"
+    );
+}
+
+/// The activation path's clock decision goes through the same bound.
+#[cfg(feature = "client")]
+#[test]
+fn activation_stores_a_correction_only_within_the_bound() {
+    let f = Fixture::new();
+    let app = f.create();
+    let thirty = Step::THIRTY_SECONDS;
+    let report = |offset_ms: i64, uncertainty_ms: u64| {
+        let estimate = ClockEstimate {
+            offset_ms,
+            uncertainty_ms,
+            round_trip_ms: uncertainty_ms * 2,
+            samples: 1,
+        };
+        ClockReport {
+            estimate,
+            verdict: clock::verdict(&estimate, thirty),
+            judged_step_s: 30,
+        }
+    };
+    let decide = |app: &App, offset_ms, uncertainty_ms, policy| {
+        app.activation_correction(&report(offset_ms, uncertainty_ms), thirty, policy)
+    };
+    use ClockPolicy::{ApplyCorrection, ForceCorrection, Refuse};
+    // Fine clocks are left alone; doubtful ones corrected only when asked.
+    assert_eq!(decide(&app, 1_000, 50, ApplyCorrection).unwrap(), None);
+    assert_eq!(decide(&app, 12_000, 50, Refuse).unwrap(), None);
+    assert_eq!(
+        decide(&app, 12_000, 50, ApplyCorrection).unwrap(),
+        Some(12_000)
+    );
+    // Wrong codes: refused, corrected within the bound, forced beyond 5 min.
+    assert!(matches!(
+        decide(&app, 90_000, 50, Refuse),
+        Err(AppError::ClockOff { offset_ms: 90_000 })
+    ));
+    assert_eq!(
+        decide(&app, 90_000, 50, ApplyCorrection).unwrap(),
+        Some(90_000)
+    );
+    assert!(matches!(
+        decide(&app, 606_000, 50, ApplyCorrection),
+        Err(AppError::Correction(CorrectionError::NeedsForce { .. }))
+    ));
+    assert_eq!(
+        decide(&app, 606_000, 50, ForceCorrection).unwrap(),
+        Some(606_000)
+    );
+    for policy in [ApplyCorrection, ForceCorrection] {
+        assert!(matches!(
+            decide(&app, i64::MAX, 50, policy),
+            Err(AppError::Correction(CorrectionError::TooLarge { .. }))
+        ));
+        assert!(matches!(
+            decide(&app, 606_000, 6_000, policy),
+            Err(AppError::Correction(CorrectionError::TooUncertain { .. }))
+        ));
+    }
+    // Doubtful codes and a doubtful measurement: go on, uncorrected.
+    assert_eq!(decide(&app, 20_000, 6_000, ApplyCorrection).unwrap(), None);
+    // A 10 s token already in the vault tightens the bound for a 30 s one.
+    let mut app = app;
+    app.add_uri("otpauth://totp/Fast:f?secret=JBSWY3DPEHPK3PXP&period=10")
+        .unwrap();
+    assert!(matches!(
+        decide(&app, 90_000, 3_000, ApplyCorrection),
+        Err(AppError::Correction(CorrectionError::TooUncertain {
+            limit_ms: 2_500,
+            ..
+        }))
+    ));
 }
 
 #[test]

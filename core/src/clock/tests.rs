@@ -195,6 +195,128 @@ fn verdict_table() {
 }
 
 #[test]
+fn the_correction_bound_table() {
+    let est = |offset_ms: i64, uncertainty_ms: u64| ClockEstimate {
+        offset_ms,
+        uncertainty_ms,
+        round_trip_ms: uncertainty_ms.saturating_mul(2),
+        samples: 4,
+    };
+    let thirty = Step::THIRTY_SECONDS;
+    let ten = Step::from_secs(10).unwrap();
+    let one = Step::from_secs(1).unwrap();
+    let day = MAX_CORRECTION_MS as i64;
+    let five_min = FORCE_CORRECTION_ABOVE_MS as i64;
+    let too_large = |offset_ms| {
+        Err(CorrectionError::TooLarge {
+            offset_ms,
+            limit_ms: MAX_CORRECTION_MS,
+        })
+    };
+    let needs_force = |offset_ms| {
+        Err(CorrectionError::NeedsForce {
+            offset_ms,
+            limit_ms: FORCE_CORRECTION_ABOVE_MS,
+        })
+    };
+    let uncertain = |uncertainty_ms, limit_ms, step_s| {
+        Err(CorrectionError::TooUncertain {
+            uncertainty_ms,
+            limit_ms,
+            step_s,
+        })
+    };
+    let table: Vec<(ClockEstimate, Step, bool, Result<i64, CorrectionError>)> = vec![
+        (est(40_000, 20), thirty, false, Ok(40_000)),
+        (est(-40_000, 20), thirty, false, Ok(-40_000)),
+        (est(five_min, 20), thirty, false, Ok(five_min)),
+        (
+            est(-five_min - 1, 20),
+            thirty,
+            false,
+            needs_force(-five_min - 1),
+        ),
+        (est(-five_min - 1, 20), thirty, true, Ok(-five_min - 1)),
+        (est(day, 20), thirty, true, Ok(day)),
+        (est(-day, 20), thirty, true, Ok(-day)),
+        (est(day + 1, 20), thirty, true, too_large(day + 1)),
+        (est(-day - 1, 20), thirty, true, too_large(-day - 1)),
+        // The attacks of issue 8: `{"unix_ms":18446744073709551615}` …
+        (est(i64::MAX, 1), thirty, true, too_large(i64::MAX)),
+        (est(i64::MIN, 1), thirty, true, too_large(i64::MIN)),
+        // … a `Date` header in the year 9999 …
+        (
+            est(251_606_332_416_000, 520),
+            thirty,
+            true,
+            too_large(251_606_332_416_000),
+        ),
+        // … and +606 s ± 6 s from 12 s round trips: too uncertain even forced.
+        (
+            est(606_000, 6_000),
+            thirty,
+            true,
+            uncertain(6_000, 5_000, 30),
+        ),
+        (
+            est(606_000, 6_000),
+            thirty,
+            false,
+            uncertain(6_000, 5_000, 30),
+        ),
+        (est(606_000, 500), thirty, false, needs_force(606_000)),
+        (est(606_000, 500), thirty, true, Ok(606_000)),
+        // The uncertainty limit: a quarter step, at most 5 s.
+        (est(40_000, 5_000), thirty, false, Ok(40_000)),
+        (
+            est(40_000, 5_001),
+            thirty,
+            false,
+            uncertain(5_001, 5_000, 30),
+        ),
+        (est(40_000, 2_500), ten, false, Ok(40_000)),
+        (est(40_000, 2_501), ten, false, uncertain(2_501, 2_500, 10)),
+        // A Date header (±500 ms at best) cannot correct 1 s codes.
+        (est(3_000, 520), one, false, uncertain(520, 250, 1)),
+        (est(0, 0), one, false, Ok(0)),
+    ];
+    for (estimate, step, force, want) in table {
+        assert_eq!(
+            bound_correction(&estimate, step, force),
+            want,
+            "{estimate:?}, step {} s, force {force}",
+            step.as_secs()
+        );
+    }
+    assert_eq!(check_correction_size(day, true), Ok(()));
+    assert_eq!(
+        check_correction_size(day + 1, true),
+        too_large(day + 1).map(|_: i64| ())
+    );
+    assert_eq!(
+        check_correction_size(-five_min - 1, false),
+        needs_force(-five_min - 1).map(|_: i64| ())
+    );
+}
+
+#[test]
+fn an_estimate_from_an_absurd_answer_is_refused_as_a_correction() {
+    // What `{"unix_ms":18446744073709551615}` gives after a 40 ms round trip.
+    let sample = Sample {
+        sent_ms: T,
+        server_ms: u64::MAX,
+        received_ms: T + 40,
+        server_resolution_ms: 1,
+    };
+    let est = estimate(&[sample]).unwrap();
+    assert_eq!(est.offset_ms, i64::MAX);
+    let refused = bound_correction(&est, Step::THIRTY_SECONDS, true).unwrap_err();
+    assert!(matches!(refused, CorrectionError::TooLarge { .. }));
+    let message = refused.to_string();
+    assert!(message.contains("24 h"), "{message}");
+}
+
+#[test]
 fn verdict_serializes_in_snake_case() {
     let json = serde_json::to_string(&[
         ClockVerdict::Fine,

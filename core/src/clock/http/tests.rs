@@ -279,6 +279,53 @@ async fn a_bad_date_header_is_a_bad_response() {
     );
 }
 
+/// Issue 8's hostile time servers, read through the real HTTPS sources: the
+/// answers parse, and the bound refuses to turn them into a correction.
+#[tokio::test(flavor = "multi_thread")]
+async fn absurd_times_are_read_but_never_become_a_correction() {
+    let ca = TestCa::new("ichie test CA");
+    let router = Router::new()
+        .route(
+            "/max",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "application/json")],
+                    r#"{"unix_ms":18446744073709551615}"#,
+                )
+            }),
+        )
+        .route(
+            "/9999",
+            get(|| async {
+                (
+                    [(
+                        header::DATE,
+                        HeaderValue::from_static("Fri, 31 Dec 9999 23:59:59 GMT"),
+                    )],
+                    "",
+                )
+            }),
+        );
+    let server = serve(router, &ca.localhost());
+    let json = JsonTimeSource::new(client_trusting(&ca), server.url("/max"));
+    let est = check(&json, &SystemClock, 3).await.unwrap();
+    assert_eq!(est.offset_ms, i64::MAX);
+    let date = DateHeaderSource::new(client_trusting(&ca), server.url("/9999"));
+    let far = check(&date, &SystemClock, 3).await.unwrap();
+    assert!(far.offset_ms > 200_000_000_000_000, "{far:?}");
+    for est in [est, far] {
+        for force in [false, true] {
+            assert!(
+                matches!(
+                    crate::clock::bound_correction(&est, Step::THIRTY_SECONDS, force),
+                    Err(crate::clock::CorrectionError::TooLarge { .. })
+                ),
+                "{est:?}"
+            );
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_slow_server_is_a_timeout() {
     let ca = TestCa::new("ichie test CA");
