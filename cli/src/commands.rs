@@ -67,6 +67,10 @@ pub enum CliError {
     /// `add` without anything to add.
     #[error("nothing to add: give a URI, --qr IMAGE, or --account with --secret")]
     NothingToAdd,
+    /// `add` ended with no token added: every one was already in the vault
+    /// (possibly added by another process meanwhile), or there were none.
+    #[error("nothing added: {0}")]
+    NothingAdded(&'static str),
 }
 
 impl From<io::Error> for CliError {
@@ -106,6 +110,15 @@ pub fn run(args: Args) -> Result<Exit, CliError> {
             let mut app = open(&path, options)?;
             let report = add(&mut app, add_args)?;
             print_report(&mut out, &app, &report, json, "Added")?;
+            if report.added.is_empty() {
+                return Err(CliError::NothingAdded(
+                    if report.skipped_duplicates.is_empty() {
+                        "it holds no token"
+                    } else {
+                        "every token given is already in the vault"
+                    },
+                ));
+            }
         }
         Command::List => {
             let app = open(&path, options)?;

@@ -421,3 +421,52 @@ fn a_stored_clock_correction_is_shown_wherever_codes_are() {
         Some(2)
     );
 }
+
+/// Issue 8: ten `ichie add` processes adding the same token at once made
+/// seven tokens. Now exactly one adds it and the nine others fail, saying so.
+#[test]
+fn parallel_adds_of_the_same_token_make_one_token() {
+    let env = Env::new();
+    let children: Vec<_> = (0..10)
+        .map(|_| {
+            env.command(&["add", "--account", "same", "--secret", "JBSWY3DPEHPK3PXP"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let outputs: Vec<Output> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    let succeeded: Vec<&Output> = outputs.iter().filter(|o| o.status.success()).collect();
+    assert_eq!(succeeded.len(), 1, "{outputs:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&succeeded[0].stdout),
+        "Added same\n"
+    );
+    for out in outputs.iter().filter(|o| !o.status.success()) {
+        assert_fails(out, 1, "already in the vault", "a parallel duplicate");
+    }
+    assert_eq!(env.json(&["list"]).as_array().unwrap().len(), 1);
+}
+
+/// A batch in which every token is already present adds nothing: it says so
+/// and fails, instead of exiting 0 without a word.
+#[test]
+fn an_add_that_adds_nothing_says_so_and_fails() {
+    const MIGRATION_URI: &str = "otpauth-migration://offline?data=CiwKCkhlbGxvId6tvu8SEGFsaWNlQGdvb2dsZS5jb20aBkdvb2dsZSABKAEwAgo6ChQxMjM0NTY3ODkwMTIzNDU2Nzg5MBIaQUNNRSBDbzpqb2huLmRvZUBlbWFpbC5jb20aACACKAIwAgoyChQxMjM0NTY3ODkwMTIzNDU2Nzg5MBIJaG90cC11c2VyGgdFeGFtcGxlIAAoADABOAcKQwoUAAECAwQFBgcICQoLDA0ODxAREhMSFOOBv%2BOBmuOBu%2BmKgOihjDp0YXJvGg%2Fjgb%2FjgZrjgbvpioDooYwgAygDMAIQARgBIAAo%2BdK0%2F%2F%2F%2F%2F%2F%2F%2FAQ%3D%3D";
+    let env = Env::new();
+    let first = env.ok(&["add", MIGRATION_URI]);
+    assert_eq!(first.lines().count(), 4, "{first}");
+    let again = env.run(&["add", MIGRATION_URI]);
+    assert_fails(&again, 1, "nothing added", "a batch of duplicates");
+    let stdout = String::from_utf8_lossy(&again.stdout);
+    assert_eq!(
+        stdout.matches("already in the vault").count(),
+        4,
+        "{stdout}"
+    );
+    assert_eq!(env.json(&["list"]).as_array().unwrap().len(), 4);
+}

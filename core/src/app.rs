@@ -286,15 +286,18 @@ impl App {
             .collect();
     }
 
-    /// Runs a vault change and refreshes the prepared generators.
+    /// Runs a vault change under the vault's lock, on the contents freshly
+    /// re-read there (every check that depends on what is in the vault, such
+    /// as duplicates, belongs inside `change`), and refreshes the prepared
+    /// generators.
     fn update<R>(
         &mut self,
-        change: impl FnOnce(&mut VaultContents) -> Result<R, VaultError>,
+        change: impl FnOnce(&mut VaultContents) -> Result<R, AppError>,
     ) -> Result<R, AppError> {
-        let result = self.vault.update(change);
+        let result = self.vault.try_update(change);
         // Even a failed update may have reloaded what another process wrote.
         self.rebuild_generators();
-        Ok(result?)
+        result
     }
 
     /// The tokens in display order.
@@ -425,14 +428,17 @@ impl App {
 
     /// Adds the tokens of an `otpauth://` or `otpauth-migration://` URI (a
     /// scanned QR code). A single token already present is an error; from a
-    /// migration batch, tokens already present are skipped and reported.
+    /// migration batch, tokens already present are skipped and reported
+    /// (the report's `added` may then be empty).
     pub fn add_uri(&mut self, text: &str) -> Result<AddReport, AppError> {
-        let specs = uri::parse_any(text)?;
-        if let [single] = specs.as_slice()
-            && let Some(existing) = self.duplicate_of(single)
+        let mut specs = uri::parse_any(text)?;
+        if specs.len() == 1
+            && let Some(single) = specs.pop()
         {
-            return Err(AppError::Duplicate {
-                name: existing.spec.display_name(),
+            let id = self.add_token(single, Origin::Imported)?;
+            return Ok(AddReport {
+                added: vec![id.to_string()],
+                skipped_duplicates: Vec::new(),
             });
         }
         self.add_specs(
@@ -459,58 +465,53 @@ impl App {
         self.add_token(spec, Origin::Imported)
     }
 
-    /// Adds one token that is not in the vault yet.
+    /// Adds one token that is not in the vault yet. The duplicate check runs
+    /// under the vault's lock on the contents re-read there, so of several
+    /// processes adding the same token at once exactly one succeeds and the
+    /// others get [`AppError::Duplicate`].
     pub fn add_token(&mut self, spec: TokenSpec, origin: Origin) -> Result<TokenId, AppError> {
-        if let Some(existing) = self.duplicate_of(&spec) {
-            return Err(AppError::Duplicate {
-                name: existing.spec.display_name(),
-            });
-        }
         let token = Token::new(spec, origin)?;
         let id = token.id.clone();
         self.update(move |c| {
+            if let Some(existing) = duplicate_in(&c.tokens, &token.spec) {
+                return Err(AppError::Duplicate {
+                    name: existing.spec.display_name(),
+                });
+            }
             c.tokens.push(token);
             Ok(())
         })?;
         Ok(id)
     }
 
-    fn duplicate_of(&self, spec: &TokenSpec) -> Option<&Token> {
-        self.tokens().iter().find(|t| t.spec.same_codes_as(spec))
-    }
-
     /// Adds many tokens in one write; those already present (or repeated
-    /// within the batch) are skipped and named in the report. Nothing is
-    /// added if the batch would overflow the vault.
+    /// within the batch) are skipped and named in the report. The check runs
+    /// under the vault's lock on the contents re-read there. Nothing is added
+    /// if the batch would overflow the vault; nothing is written if every
+    /// token is skipped.
     fn add_specs(
         &mut self,
         specs: impl IntoIterator<Item = (TokenSpec, Origin, TokenState)>,
     ) -> Result<AddReport, AppError> {
-        let mut fresh: Vec<Token> = Vec::new();
-        let mut report = AddReport::default();
+        let mut candidates = Vec::new();
         for (spec, origin, state) in specs {
-            let seen = self.duplicate_of(&spec).is_some()
-                || fresh.iter().any(|t| t.spec.same_codes_as(&spec));
-            if seen {
-                report.skipped_duplicates.push(spec.display_name());
-            } else {
-                let mut token = Token::new(spec, origin)?;
-                token.state = state;
-                fresh.push(token);
+            let mut token = Token::new(spec, origin)?;
+            token.state = state;
+            candidates.push(token);
+        }
+        self.update(move |c| {
+            let mut report = AddReport::default();
+            for token in candidates {
+                // Tokens added earlier in this batch are in `c.tokens` already.
+                if duplicate_in(&c.tokens, &token.spec).is_some() {
+                    report.skipped_duplicates.push(token.spec.display_name());
+                } else {
+                    report.added.push(token.id.to_string());
+                    c.tokens.push(token);
+                }
             }
-        }
-        report.added = fresh.iter().map(|t| t.id.to_string()).collect();
-        if !fresh.is_empty() {
-            self.update(move |c| {
-                // Another process may have added the same token meanwhile.
-                fresh.retain(|t| !c.tokens.iter().any(|e| e.spec.same_codes_as(&t.spec)));
-                c.tokens.append(&mut fresh);
-                Ok(())
-            })?;
-            let present: Vec<String> = self.tokens().iter().map(|t| t.id.to_string()).collect();
-            report.added.retain(|id| present.contains(id));
-        }
-        Ok(report)
+            Ok(report)
+        })
     }
 
     /// Changes the issuer and account a token is shown with.
@@ -827,6 +828,11 @@ impl App {
         }
         Ok(outcomes)
     }
+}
+
+/// The token among `tokens` that makes the same codes as `spec`, if any.
+fn duplicate_in<'a>(tokens: &'a [Token], spec: &TokenSpec) -> Option<&'a Token> {
+    tokens.iter().find(|t| t.spec.same_codes_as(spec))
 }
 
 /// Parameters for a hand-typed token, with the usual defaults.

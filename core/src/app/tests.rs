@@ -158,6 +158,84 @@ fn a_duplicate_is_refused_and_nothing_is_written() {
     assert_eq!(f.reopen().tokens().len(), 1);
 }
 
+/// A Google Authenticator export of four tokens (from the `uri` tests).
+const MIGRATION_URI: &str = "otpauth-migration://offline?data=CiwKCkhlbGxvId6tvu8SEGFsaWNlQGdvb2dsZS5jb20aBkdvb2dsZSABKAEwAgo6ChQxMjM0NTY3ODkwMTIzNDU2Nzg5MBIaQUNNRSBDbzpqb2huLmRvZUBlbWFpbC5jb20aACACKAIwAgoyChQxMjM0NTY3ODkwMTIzNDU2Nzg5MBIJaG90cC11c2VyGgdFeGFtcGxlIAAoADABOAcKQwoUAAECAwQFBgcICQoLDA0ODxAREhMSFOOBv%2BOBmuOBu%2BmKgOihjDp0YXJvGg%2Fjgb%2FjgZrjgbvpioDooYwgAygDMAIQARgBIAAo%2BdK0%2F%2F%2F%2F%2F%2F%2F%2FAQ%3D%3D";
+
+/// The race of issue 8 made deterministic: a handle opened before another
+/// one added the token used to pass its duplicate check on its stale copy,
+/// then saw the token dropped under the lock and reported success with
+/// nothing added. The check now runs under the lock on the fresh contents.
+#[test]
+fn a_stale_handle_sees_the_duplicate_another_handle_added() {
+    let f = Fixture::new();
+    let mut first = f.create();
+    let mut stale = f.reopen();
+    first.add_uri(RFC_URI).unwrap();
+    let err = stale.add_uri(RFC_URI).unwrap_err();
+    assert!(
+        matches!(err, AppError::Duplicate { ref name } if name == "RFC (alice)"),
+        "{err}"
+    );
+    let params = manual_params(Algorithm::Sha1, 8, None, None).unwrap();
+    let err = stale
+        .add_manual(
+            None,
+            "again".into(),
+            "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ",
+            params,
+        )
+        .unwrap_err();
+    assert!(matches!(err, AppError::Duplicate { .. }), "{err}");
+    // The refusal refreshed the stale handle.
+    assert_eq!(stale.tokens().len(), 1);
+    assert_eq!(f.reopen().tokens().len(), 1);
+
+    // A batch from a stale handle: what another handle added is reported as skipped.
+    let mut stale = f.reopen();
+    let added = first.add_uri(MIGRATION_URI).unwrap();
+    assert_eq!(added.added.len(), 4);
+    let bytes_before = std::fs::read(&f.path).unwrap();
+    let again = stale.add_uri(MIGRATION_URI).unwrap();
+    assert!(again.added.is_empty(), "{again:?}");
+    assert_eq!(again.skipped_duplicates.len(), 4, "{again:?}");
+    assert_eq!(
+        std::fs::read(&f.path).unwrap(),
+        bytes_before,
+        "nothing is written when nothing is added"
+    );
+    assert_eq!(f.reopen().tokens().len(), 5);
+}
+
+/// Ten threads, each with its own handle, add the same token at the same
+/// moment: exactly one succeeds, the others are told it is a duplicate.
+#[test]
+fn parallel_adds_of_the_same_token_make_one_token() {
+    let f = Fixture::new();
+    drop(f.create());
+    let start = std::sync::Barrier::new(10);
+    let results: Vec<Result<TokenId, AppError>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..10)
+            .map(|i| {
+                let (f, start) = (&f, &start);
+                scope.spawn(move || {
+                    let mut app = f.reopen();
+                    let params = manual_params(Algorithm::Sha1, 6, None, None).unwrap();
+                    start.wait();
+                    app.add_manual(None, format!("same{i}"), "JBSWY3DPEHPK3PXP", params)
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap()).collect()
+    });
+    let added = results.iter().filter(|r| r.is_ok()).count();
+    let duplicates = results
+        .iter()
+        .filter(|r| matches!(r, Err(AppError::Duplicate { .. })))
+        .count();
+    assert_eq!((added, duplicates), (1, 9), "{results:?}");
+    assert_eq!(f.reopen().tokens().len(), 1);
+}
+
 #[test]
 fn the_vault_limit_is_a_clear_error() {
     let f = Fixture::new();

@@ -279,31 +279,63 @@ impl Vault {
     /// re-reads the file so that changes by another process are not lost,
     /// runs `change` on a copy, refuses with `Full` if the token count grew
     /// beyond `max_tokens` and with `DuplicateId` if two tokens share an id,
-    /// writes the file atomically and unlocks.
+    /// writes the file atomically and unlocks. A change that leaves the
+    /// contents as they were writes nothing.
     ///
-    /// On any error, the file and [`contents`](Self::contents) keep their
-    /// previous state, with one exception: if only the final directory
-    /// `fsync` fails, the new file is already in place (see the format doc).
+    /// On any error the file keeps its previous state, with one exception: if
+    /// only the final directory `fsync` fails, the new file is already in
+    /// place (see the format doc). [`contents`](Self::contents) then holds
+    /// what the file held before the change: as re-read under the lock, or
+    /// as before if the file could not be read.
     pub fn update<R>(
         &mut self,
         change: impl FnOnce(&mut VaultContents) -> Result<R, VaultError>,
     ) -> Result<R, VaultError> {
+        self.try_update(change)
+    }
+
+    /// [`update`](Self::update) with the caller's error type: `change` runs
+    /// under the lock on the freshly re-read contents and may refuse with
+    /// any error (a duplicate found in what another process just wrote, say);
+    /// nothing is written then.
+    pub fn try_update<R, E: From<VaultError>>(
+        &mut self,
+        change: impl FnOnce(&mut VaultContents) -> Result<R, E>,
+    ) -> Result<R, E> {
         let _lock = file::ProcessLock::acquire(&self.path)?;
         let (kdf, current) = decode_with_header(&file::read(&self.path)?, &self.key)?;
         let mut next = current.clone();
-        let result = change(&mut next)?;
+        let outcome = self.apply(change, &current, &mut next, kdf.as_ref());
+        self.kdf = kdf;
+        self.contents = match outcome {
+            Ok(_) => next,
+            Err(_) => current,
+        };
+        outcome
+    }
+
+    /// Runs `change` on `next` (a copy of `current`), checks it and writes it.
+    fn apply<R, E: From<VaultError>>(
+        &mut self,
+        change: impl FnOnce(&mut VaultContents) -> Result<R, E>,
+        current: &VaultContents,
+        next: &mut VaultContents,
+        kdf: Option<&KdfParams>,
+    ) -> Result<R, E> {
+        let result = change(next)?;
         if next.tokens.len() > self.options.max_tokens && next.tokens.len() > current.tokens.len() {
             return Err(VaultError::Full {
                 limit: self.options.max_tokens,
-            });
+            }
+            .into());
         }
         if let Some(id) = next.duplicate_id() {
-            return Err(VaultError::DuplicateId(id.clone()));
+            return Err(VaultError::DuplicateId(id.clone()).into());
         }
-        let key = self.key.clone();
-        self.write(&next, &key, kdf.as_ref())?;
-        self.kdf = kdf;
-        self.contents = next;
+        if next != current {
+            let key = self.key.clone();
+            self.write(next, &key, kdf)?;
+        }
         Ok(result)
     }
 

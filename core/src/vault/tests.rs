@@ -436,6 +436,57 @@ fn a_failing_change_leaves_everything_as_it_was() {
     assert_eq!(accounts(vault.contents()), ["n0", "n1"]);
 }
 
+/// `try_update` runs the caller's check under the lock on what another
+/// handle just wrote; a refusal writes nothing and leaves the handle with the
+/// fresh contents. A change that changes nothing writes nothing either.
+#[test]
+fn try_update_checks_fresh_contents_and_writes_only_changes() {
+    #[derive(Debug)]
+    enum Refused {
+        Taken(usize),
+        Vault(VaultError),
+    }
+    impl From<VaultError> for Refused {
+        fn from(e: VaultError) -> Self {
+            Self::Vault(e)
+        }
+    }
+    let (dir, mut stale) = vault_with(1);
+    let mut other = Vault::open(&dir.path().join("tokens.vault"), key(), options(10)).unwrap();
+    add(&mut other, 1).unwrap();
+    let before = fs::read(stale.path()).unwrap();
+    let err = stale
+        .try_update(|c| -> Result<(), Refused> {
+            match c.tokens.iter().position(|t| t.spec.account == "n1") {
+                Some(at) => Err(Refused::Taken(at)),
+                None => {
+                    c.tokens.push(token(1));
+                    Ok(())
+                }
+            }
+        })
+        .unwrap_err();
+    assert!(matches!(err, Refused::Taken(1)), "{err:?}");
+    assert_eq!(fs::read(stale.path()).unwrap(), before);
+    assert_eq!(accounts(stale.contents()), ["n0", "n1"]);
+    stale.update(|_| Ok(())).unwrap();
+    assert_eq!(
+        fs::read(stale.path()).unwrap(),
+        before,
+        "no change, no write"
+    );
+    // `other` was opened with a limit of 10.
+    let full = other.try_update(|c| -> Result<(), Refused> {
+        c.tokens.extend((2..20).map(token));
+        Ok(())
+    });
+    assert!(matches!(
+        full,
+        Err(Refused::Vault(VaultError::Full { limit: 10 }))
+    ));
+    assert_eq!(fs::read(stale.path()).unwrap(), before);
+}
+
 /// Each step of the atomic write fails in turn: before the rename the file
 /// keeps the old contents, after it the new; never an unreadable file, and
 /// the open handle keeps the old state.
