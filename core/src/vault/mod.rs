@@ -60,6 +60,11 @@ pub enum VaultError {
     /// A change would leave two tokens with the same id (a caller bug).
     #[error("two tokens would share the id {0}")]
     DuplicateId(TokenId),
+    /// The lock file next to the vault is a symbolic link or not a regular
+    /// file. It is never followed (a link there could make Ichie create or
+    /// open a file elsewhere); remove it and try again.
+    #[error("the lock file {} is not a regular file (a symbolic link?); remove it", .0.display())]
+    LockNotAFile(PathBuf),
     /// A file operation failed.
     #[error("could not {op} {}: {source}", path.display())]
     Io {
@@ -203,7 +208,8 @@ pub struct Vault {
 impl Vault {
     /// Creates an empty vault at `path`, encrypted under `key`. `kdf` records
     /// how `key` was derived from a passphrase (`None` for a platform key).
-    /// Refused with `AlreadyExists` if anything is at `path`.
+    /// Refused with `AlreadyExists` if anything is at `path`, a symbolic link
+    /// (even a dangling one) included.
     pub fn create(
         path: &Path,
         key: VaultKey,
@@ -213,6 +219,7 @@ impl Vault {
         if let Some(params) = &kdf {
             params.check()?;
         }
+        let path = &file::resolve_new(path)?;
         let mut vault = Self {
             path: path.to_owned(),
             key: key.clone(),
@@ -230,7 +237,13 @@ impl Vault {
     }
 
     /// Opens the vault at `path` with `key`.
+    ///
+    /// If `path` is a symbolic link, it is resolved here, once: the vault
+    /// then reads and writes the real file (writing next to it, atomically,
+    /// and locking `<real name>.lock`), and the link stays a link. See
+    /// [`path`](Self::path).
     pub fn open(path: &Path, key: VaultKey, options: VaultOptions) -> Result<Self, VaultError> {
+        let path = &file::resolve_existing(path)?;
         let (kdf, contents) = decode_with_header(&file::read(path)?, &key)?;
         Ok(Self {
             path: path.to_owned(),
@@ -251,7 +264,8 @@ impl Vault {
         Ok(header.kdf)
     }
 
-    /// The vault's file.
+    /// The vault's real file: the path given to `open` or `create`, made
+    /// absolute with symbolic links resolved.
     pub fn path(&self) -> &Path {
         &self.path
     }

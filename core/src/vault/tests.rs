@@ -661,6 +661,133 @@ fn concurrent_updates_from_two_threads_all_survive() {
     assert_eq!(got, want);
 }
 
+// --- symbolic links ---------------------------------------------------------
+
+/// Issue 8: a symlink at the vault path was replaced by a regular file on the
+/// first write, and the file it pointed to kept the old tokens. The link is
+/// now resolved once, on open: writes go to the real file, the link stays.
+#[cfg(unix)]
+#[test]
+fn a_symlinked_vault_is_written_through_to_its_real_file() {
+    use std::os::unix::fs::symlink;
+    let (dir, _vault) = vault_with(1);
+    let real = dir.path().join("tokens.vault");
+    let elsewhere = tempfile::tempdir().unwrap();
+    let link = elsewhere.path().join("link.vault");
+    symlink(&real, &link).unwrap();
+
+    let mut through_link = Vault::open(&link, key(), options(100)).unwrap();
+    assert_eq!(through_link.path(), fs::canonicalize(&real).unwrap());
+    add(&mut through_link, 1).unwrap();
+    assert!(
+        fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let by_real_path = Vault::open(&real, key(), options(100)).unwrap();
+    assert_eq!(accounts(by_real_path.contents()), ["n0", "n1"]);
+    // Temporary and lock files live next to the real file only.
+    let beside_link: Vec<String> = fs::read_dir(elsewhere.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(beside_link, ["link.vault"]);
+    assert_eq!(stray_files(dir.path()), Vec::<String>::new());
+
+    // A handle through the link and one through the real path share the
+    // lock, so neither loses the other's tokens.
+    let workers: Vec<_> = [link.clone(), real.clone()]
+        .into_iter()
+        .enumerate()
+        .map(|(w, path)| {
+            std::thread::spawn(move || {
+                let mut vault = Vault::open(&path, key(), options(100)).unwrap();
+                for i in 0..15 {
+                    add(&mut vault, 100 * (w as i64 + 1) + i).unwrap();
+                }
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.join().unwrap();
+    }
+    let all = Vault::open(&link, key(), options(100)).unwrap();
+    assert_eq!(all.contents().tokens.len(), 2 + 30);
+}
+
+#[cfg(unix)]
+#[test]
+fn create_refuses_a_symlink_even_a_dangling_one() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("target.vault");
+    let link = dir.path().join("tokens.vault");
+    symlink(&target, &link).unwrap();
+    let err = Vault::create(&link, key(), None, options(10)).unwrap_err();
+    assert!(matches!(err, VaultError::AlreadyExists(_)), "{err:?}");
+    assert!(!target.exists(), "nothing is created through the link");
+    assert!(
+        fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+}
+
+/// Issue 8: the lock file followed symlinks, so a link planted at
+/// `tokens.vault.lock` made Ichie create or open a file wherever it pointed.
+/// Now it is refused with a typed error and nothing is touched.
+#[cfg(unix)]
+#[test]
+fn a_symlinked_lock_file_is_refused_and_never_followed() {
+    use std::os::unix::fs::symlink;
+    let (dir, mut vault) = vault_with(1);
+    let lock = dir.path().join("tokens.vault.lock");
+    let outside = tempfile::tempdir().unwrap();
+    let victim = outside.path().join("victim");
+    fs::write(&victim, b"precious").unwrap();
+    let dangling = outside.path().join("not-yet");
+    let before = fs::read(vault.path()).unwrap();
+    for target in [&victim, &dangling] {
+        fs::remove_file(&lock).unwrap();
+        symlink(target, &lock).unwrap();
+        let err = add(&mut vault, 1).unwrap_err();
+        assert!(
+            matches!(&err, VaultError::LockNotAFile(path) if path == &lock),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("not a regular file"), "{err}");
+        assert_eq!(fs::read(vault.path()).unwrap(), before);
+        assert_eq!(accounts(vault.contents()), ["n0"]);
+    }
+    assert_eq!(fs::read(&victim).unwrap(), b"precious");
+    assert!(
+        !dangling.exists(),
+        "the dangling link's target is never created"
+    );
+    // A directory there is refused the same way.
+    fs::remove_file(&lock).unwrap();
+    fs::create_dir(&lock).unwrap();
+    assert!(matches!(
+        add(&mut vault, 1),
+        Err(VaultError::LockNotAFile(_))
+    ));
+    // Once the link is gone, the vault works again (the lock file is recreated).
+    fs::remove_dir(&lock).unwrap();
+    add(&mut vault, 1).unwrap();
+    assert!(fs::symlink_metadata(&lock).unwrap().file_type().is_file());
+    // Creating a vault next to a symlinked lock is refused too.
+    let fresh = outside.path().join("fresh.vault");
+    symlink(&victim, outside.path().join("fresh.vault.lock")).unwrap();
+    assert!(matches!(
+        Vault::create(&fresh, key(), None, options(10)),
+        Err(VaultError::LockNotAFile(_))
+    ));
+    assert!(!fresh.exists());
+    assert_eq!(fs::read(&victim).unwrap(), b"precious");
+}
+
 // --- keys ---------------------------------------------------------------------
 
 #[test]
