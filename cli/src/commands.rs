@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use ichie_core::app::{self, AddReport, App, AppError};
+use ichie_core::backup;
 use ichie_core::clock::{ClockVerdict, DateHeaderSource, JsonTimeSource, SystemClock};
 use ichie_core::https::HttpsError;
 use ichie_core::token::OtpKind;
@@ -16,6 +17,7 @@ use crate::exit::Exit;
 use crate::output;
 use crate::qr::{self, QrError};
 use crate::secrets;
+use std::io::Read;
 
 /// Everything that can stop a command, as one line for the user.
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +31,17 @@ pub enum CliError {
     /// No QR code could be read.
     #[error(transparent)]
     Qr(#[from] QrError),
+    /// A file to read is larger than anything it could be; nothing more than
+    /// the limit was read.
+    #[error("{} is larger than {} MiB, too large for {what}", path.display(), limit / (1024 * 1024))]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// What it was read as (`a backup`, `an image`).
+        what: &'static str,
+        /// The most bytes accepted.
+        limit: u64,
+    },
     /// No vault at the path.
     #[error("no vault at {0}; create one with `ichie init`")]
     NoVault(PathBuf),
@@ -216,8 +229,7 @@ pub fn run(args: Args) -> Result<Exit, CliError> {
         }
         Command::Import { file } => {
             let mut app = open(&path, options)?;
-            let bytes = std::fs::read(&file)
-                .map_err(|e| CliError::Io(format!("reading {}", file.display()), e))?;
+            let bytes = read_capped(&file, backup::MAX_BACKUP_LEN, "a backup")?;
             let passphrase = secrets::passphrase(
                 secrets::BACKUP_PASSPHRASE_ENV,
                 "Passphrase of the backup: ",
@@ -460,6 +472,26 @@ fn confirm(prompt: &str) -> Result<bool, CliError> {
         .read_line(&mut answer)
         .map_err(|e| CliError::Io("reading the answer".into(), e))?;
     Ok(answer.trim().eq_ignore_ascii_case("yes"))
+}
+
+/// Reads a whole file, but never more than `limit` bytes: a larger file (or
+/// an endless one such as `/dev/zero`) is refused with
+/// [`CliError::TooLarge`] after reading at most `limit + 1` bytes.
+pub fn read_capped(path: &Path, limit: u64, what: &'static str) -> Result<Vec<u8>, CliError> {
+    let context = || format!("reading {}", path.display());
+    let file = std::fs::File::open(path).map_err(|e| CliError::Io(context(), e))?;
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| CliError::Io(context(), e))?;
+    if u64::try_from(bytes.len()).map_or(true, |len| len > limit) {
+        return Err(CliError::TooLarge {
+            path: path.to_owned(),
+            what,
+            limit,
+        });
+    }
+    Ok(bytes)
 }
 
 /// Writes a new private file, refusing to replace an existing one.

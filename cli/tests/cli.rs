@@ -470,3 +470,91 @@ fn an_add_that_adds_nothing_says_so_and_fails() {
     );
     assert_eq!(env.json(&["list"]).as_array().unwrap().len(), 4);
 }
+
+/// CRC-32 (IEEE) of a PNG chunk's type and data.
+fn png_crc(bytes: &[u8]) -> u32 {
+    let mut crc = u32::MAX;
+    for &byte in bytes {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// A few dozen bytes of valid PNG claiming `side` × `side` grey pixels.
+fn huge_png_header(side: u32) -> Vec<u8> {
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&side.to_be_bytes());
+    ihdr.extend_from_slice(&side.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 0, 0, 0, 0]);
+    for (kind, data) in [(&b"IHDR"[..], &ihdr[..]), (b"IDAT", &[]), (b"IEND", &[])] {
+        png.extend_from_slice(&u32::try_from(data.len()).unwrap().to_be_bytes());
+        let mut typed = kind.to_vec();
+        typed.extend_from_slice(data);
+        png.extend_from_slice(&typed);
+        png.extend_from_slice(&png_crc(&typed).to_be_bytes());
+    }
+    png
+}
+
+/// Runs `ichie args` in `env` with its address space capped at 256 MiB, so a
+/// read or decode without bound dies instead of succeeding slowly.
+#[cfg(target_os = "linux")]
+fn run_capped(env: &Env, args: &[&str]) -> Output {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(r#"ulimit -v 262144 && exec "$0" "$@""#)
+        .arg(env!("CARGO_BIN_EXE_ichie"))
+        .args(args)
+        .env("ICHIE_VAULT", &env.vault)
+        .env("ICHIE_PASSPHRASE", "test passphrase")
+        .env("ICHIE_BACKUP_PASSPHRASE", "backup passphrase")
+        .env_remove("ICHIE_MAX_TOKENS")
+        .stdin(std::process::Stdio::null());
+    cmd.output().unwrap()
+}
+
+/// Issue 8: `ichie import /dev/zero` read 529 MB before its 16 MiB check, and
+/// a 20000 × 20000 PNG for `ichie add --qr` took 786 MB. Both are refused
+/// now after reading at most the cap (the header, for the picture), well
+/// within a 256 MiB address space.
+#[cfg(target_os = "linux")]
+#[test]
+fn endless_files_and_huge_pictures_are_refused_before_they_are_read_whole() {
+    let env = Env::new();
+    let zero = "/dev/zero";
+    assert_fails(
+        &run_capped(&env, &["import", zero]),
+        1,
+        "larger than 16 MiB, too large for a backup",
+        "import /dev/zero",
+    );
+    assert_fails(
+        &run_capped(&env, &["add", "--qr", zero]),
+        1,
+        "larger than 32 MiB, too large for an image",
+        "a QR code from /dev/zero",
+    );
+    let huge = env.path("huge.png");
+    std::fs::write(&huge, huge_png_header(20_000)).unwrap();
+    assert!(std::fs::metadata(&huge).unwrap().len() < 100);
+    assert_fails(
+        &run_capped(&env, &["add", "--qr", huge.to_str().unwrap()]),
+        1,
+        "is 20000 × 20000 pixels",
+        "a 20000 × 20000 PNG",
+    );
+    // The cap itself does not stop ordinary work.
+    let png = env.path("qr.png");
+    qr_png("otpauth://totp/A:one?secret=JBSWY3DPEHPK3PXP", &png);
+    let out = run_capped(&env, &["add", "--qr", png.to_str().unwrap()]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(env.json(&["list"]).as_array().unwrap().len(), 1);
+}
