@@ -201,14 +201,7 @@ impl From<BackupError> for IchieError {
 impl From<ClockError> for IchieError {
     fn from(error: ClockError) -> Self {
         match error {
-            ClockError::Network(reason) => Self::Network { reason },
-            ClockError::Tls(reason) => Self::Tls { reason },
-            ClockError::Timeout => Self::Timeout,
-            ClockError::Http { status } => http_status(status),
-            ClockError::BadResponse(reason) => Self::Server {
-                code: "bad_response".into(),
-                reason,
-            },
+            ClockError::Transport(e) => e.into(),
             e @ (ClockError::NoSamples | ClockError::BadSample(_)) => {
                 Self::Internal { reason: text(&e) }
             }

@@ -189,41 +189,11 @@ pub enum ClockError {
     /// A sample is impossible (for example it was received before it was sent).
     #[error("impossible time sample: {0}")]
     BadSample(String),
-    /// The time source could not be reached (DNS, connection refused, reset…).
-    #[error("network error: {0}")]
-    Network(String),
-    /// The TLS handshake failed, typically because the certificate is not trusted.
-    #[error("TLS error: {0}")]
-    Tls(String),
-    /// The time source answered with an HTTP status that carries no time.
-    #[error("the time source answered with HTTP status {status}")]
-    Http {
-        /// The HTTP status code.
-        status: u16,
-    },
-    /// The answer could not be understood.
-    #[error("unexpected answer from the time source: {0}")]
-    BadResponse(String),
-    /// The time source did not answer in time.
-    #[error("the time source did not answer in time")]
-    Timeout,
-}
-
-#[cfg(feature = "client")]
-impl From<crate::https::TransportError> for ClockError {
-    fn from(error: crate::https::TransportError) -> Self {
-        use crate::https::TransportError;
-        match error {
-            TransportError::Network(m) => Self::Network(m),
-            TransportError::Tls(m) => Self::Tls(m),
-            TransportError::Timeout => Self::Timeout,
-            TransportError::Http { status } => Self::Http { status },
-            TransportError::BadResponse(m) => Self::BadResponse(m),
-            // A variant added later still reaches the user as a network error.
-            #[allow(unreachable_patterns)]
-            other => Self::Network(other.to_string()),
-        }
-    }
+    /// The exchange with the time source failed: network, TLS, timeout, an
+    /// HTTP status that carries no time, or an answer that could not be read.
+    #[cfg(feature = "client")]
+    #[error(transparent)]
+    Transport(#[from] crate::https::TransportError),
 }
 
 /// The device's wall clock, as Unix milliseconds. Shells may supply their own.
