@@ -148,6 +148,7 @@ impl From<AppError> for IchieError {
             AppError::Activation(e) => e.into(),
             AppError::Protocol(e) => input_protocol_error(e),
             AppError::ClockOff { offset_ms } => Self::ClockOff { offset_ms },
+            e @ AppError::Correction(_) => Self::InvalidInput { reason: text(&e) },
             AppError::Ambiguous { query, names } => Self::Ambiguous { query, names },
             e @ (AppError::NotHotp(_) | AppError::BadPosition { .. }) => {
                 Self::InvalidInput { reason: text(&e) }
