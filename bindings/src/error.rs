@@ -166,6 +166,7 @@ impl From<AppError> for IchieError {
             AppError::Activation(e) => e.into(),
             AppError::Protocol(e) => input_protocol_error(e),
             AppError::ClockOff { offset_ms } => Self::ClockOff { offset_ms },
+            e @ AppError::Correction(_) => Self::InvalidInput { reason: text(&e) },
             AppError::Ambiguous { query, names } => Self::Ambiguous { query, names },
             e @ (AppError::NotHotp(_) | AppError::BadPosition { .. }) => {
                 Self::InvalidInput { reason: text(&e) }
@@ -219,14 +220,7 @@ impl From<BackupError> for IchieError {
 impl From<ClockError> for IchieError {
     fn from(error: ClockError) -> Self {
         match error {
-            ClockError::Network(reason) => Self::Network { reason },
-            ClockError::Tls(reason) => Self::Tls { reason },
-            ClockError::Timeout => Self::Timeout,
-            ClockError::Http { status } => http_status(status),
-            ClockError::BadResponse(reason) => Self::Server {
-                code: "bad_response".into(),
-                reason,
-            },
+            ClockError::Transport(e) => e.into(),
             e @ (ClockError::NoSamples | ClockError::BadSample(_)) => {
                 Self::Internal { reason: text(&e) }
             }

@@ -227,10 +227,14 @@ fn garbage_tokens_and_ids_are_typed_errors() {
         );
     }
     app.move_to(totp, 1).unwrap();
-    for correction in [i64::MIN, i64::MAX, 0] {
-        app.set_clock_correction(correction).unwrap();
+    for correction in [i64::MIN, i64::MAX] {
+        assert_err!(
+            app.set_clock_correction(correction),
+            IchieError::InvalidInput { .. }
+        );
         let _ = app.list();
     }
+    app.set_clock_correction(0).unwrap();
     for bytes in [vec![], vec![0; 3], b"ICHIEBAK".to_vec(), vec![0xff; 4096]] {
         assert_err!(
             app.import_backup(bytes, "pass".into()),
@@ -257,7 +261,15 @@ fn absurd_clocks_do_not_panic() {
         let app = IchieApp::create(path, vec![1; 32], 10, Some(scripted(ms))).unwrap();
         app.add_uri(format!("otpauth://totp/X?secret={RFC_SECRET}"))
             .unwrap();
-        for correction in [i64::MIN, -1, 0, 1, i64::MAX] {
+        // Corrections beyond ±24 h are refused; the largest allowed ones
+        // must not overflow either.
+        for correction in [i64::MIN, i64::MAX] {
+            assert_err!(
+                app.set_clock_correction(correction),
+                IchieError::InvalidInput { .. }
+            );
+        }
+        for correction in [-86_400_000, -1, 0, 1, 86_400_000] {
             app.set_clock_correction(correction).unwrap();
             let _ = app.list();
             let _ = app.corrected_now_ms();

@@ -188,9 +188,14 @@ pub struct ClockArgs {
     /// An extra root certificate (PEM) to trust, for private servers.
     #[arg(long, value_name = "PEM")]
     pub ca: Vec<PathBuf>,
-    /// Store the measured offset as the correction applied to every code.
+    /// Store the measured offset as the correction applied to every code
+    /// (refused beyond 24 h, beyond 5 minutes without --force, and when the
+    /// measurement is too uncertain for the shortest time step).
     #[arg(long, conflicts_with = "clear")]
     pub apply: bool,
+    /// With --apply: store a correction of more than 5 minutes (up to 24 h).
+    #[arg(long, requires = "apply")]
+    pub force: bool,
     /// Remove the stored correction.
     #[arg(long)]
     pub clear: bool,

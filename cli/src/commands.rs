@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use ichie_core::app::{self, AddReport, App, AppError};
+use ichie_core::backup;
 use ichie_core::clock::{ClockVerdict, DateHeaderSource, JsonTimeSource, SystemClock};
 use ichie_core::https::HttpsError;
 use ichie_core::token::OtpKind;
@@ -16,6 +17,7 @@ use crate::exit::Exit;
 use crate::output;
 use crate::qr::{self, QrError};
 use crate::secrets;
+use std::io::Read;
 
 /// Everything that can stop a command, as one line for the user.
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +31,17 @@ pub enum CliError {
     /// No QR code could be read.
     #[error(transparent)]
     Qr(#[from] QrError),
+    /// A file to read is larger than anything it could be; nothing more than
+    /// the limit was read.
+    #[error("{} is larger than {} MiB, too large for {what}", path.display(), limit / (1024 * 1024))]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// What it was read as (`a backup`, `an image`).
+        what: &'static str,
+        /// The most bytes accepted.
+        limit: u64,
+    },
     /// No vault at the path.
     #[error("no vault at {0}; create one with `ichie init`")]
     NoVault(PathBuf),
@@ -80,6 +93,10 @@ pub enum CliError {
     /// `add` without anything to add.
     #[error("nothing to add: give a URI, --qr IMAGE, or --account with --secret")]
     NothingToAdd,
+    /// `add` ended with no token added: every one was already in the vault
+    /// (possibly added by another process meanwhile), or there were none.
+    #[error("nothing added: {0}")]
+    NothingAdded(&'static str),
 }
 
 impl From<io::Error> for CliError {
@@ -119,6 +136,15 @@ pub fn run(args: Args) -> Result<Exit, CliError> {
             let mut app = open(&path, options)?;
             let report = add(&mut app, add_args)?;
             print_report(&mut out, &app, &report, json, "Added")?;
+            if report.added.is_empty() {
+                return Err(CliError::NothingAdded(
+                    if report.skipped_duplicates.is_empty() {
+                        "it holds no token"
+                    } else {
+                        "every token given is already in the vault"
+                    },
+                ));
+            }
         }
         Command::List => {
             let app = open(&path, options)?;
@@ -127,6 +153,7 @@ pub fn run(args: Args) -> Result<Exit, CliError> {
                 output::json(&mut out, &views)?;
             } else {
                 output::token_table(&mut out, &views)?;
+                output::correction_note(&mut out, app.clock_correction_ms())?;
             }
         }
         Command::Code { name } => {
@@ -215,8 +242,7 @@ pub fn run(args: Args) -> Result<Exit, CliError> {
         }
         Command::Import { file } => {
             let mut app = open(&path, options)?;
-            let bytes = std::fs::read(&file)
-                .map_err(|e| CliError::Io(format!("reading {}", file.display()), e))?;
+            let bytes = read_capped(&file, backup::MAX_BACKUP_LEN, "a backup")?;
             let passphrase = secrets::passphrase(
                 secrets::BACKUP_PASSPHRASE_ENV,
                 "Passphrase of the backup: ",
@@ -359,6 +385,11 @@ fn code<W: Write>(app: &mut App, out: &mut W, name: &str, json: bool) -> Result<
         if io::stderr().is_terminal() {
             eprintln!("{shown}: valid for {} more seconds", left.div_ceil(1000));
         }
+        // Always said, terminal or not: stdout stays the bare code for scripts.
+        if view.clock_correction_ms != 0 {
+            let mut err = io::stderr().lock();
+            output::correction_note(&mut err, view.clock_correction_ms)?;
+        }
     }
     Ok(())
 }
@@ -389,13 +420,20 @@ fn clock<W: Write>(
     } else {
         runtime.block_on(app.check_clock(&JsonTimeSource::new(client, url)))?
     };
-    if args.apply {
-        app.set_clock_correction(report.estimate.offset_ms)?;
-    }
+    // The measurement is shown even when its correction is refused.
+    let applied = if args.apply {
+        Some(app.apply_clock_report(&report, args.force))
+    } else {
+        None
+    };
     if json {
         output::json(
             out,
-            &json!({ "report": report, "correction_ms": app.clock_correction_ms() }),
+            &json!({
+                "report": report,
+                "applied": matches!(applied, Some(Ok(_))),
+                "correction_ms": app.clock_correction_ms(),
+            }),
         )?;
     } else {
         let e = &report.estimate;
@@ -420,13 +458,16 @@ fn clock<W: Write>(
             e.round_trip_ms,
             e.samples
         )?;
-        if args.apply {
+        if let Some(Ok(correction)) = applied {
             writeln!(
                 out,
                 "Correction of {:+.3} s stored; codes now use it",
-                e.offset_ms as f64 / 1000.0
+                correction as f64 / 1000.0
             )?;
         }
+    }
+    if let Some(Err(refused)) = applied {
+        return Err(refused.into());
     }
     Ok(match report.verdict {
         ClockVerdict::CodesWrong if !args.apply => Exit::ClockWrong,
@@ -444,6 +485,26 @@ fn confirm(prompt: &str) -> Result<bool, CliError> {
         .read_line(&mut answer)
         .map_err(|e| CliError::Io("reading the answer".into(), e))?;
     Ok(answer.trim().eq_ignore_ascii_case("yes"))
+}
+
+/// Reads a whole file, but never more than `limit` bytes: a larger file (or
+/// an endless one such as `/dev/zero`) is refused with
+/// [`CliError::TooLarge`] after reading at most `limit + 1` bytes.
+pub fn read_capped(path: &Path, limit: u64, what: &'static str) -> Result<Vec<u8>, CliError> {
+    let context = || format!("reading {}", path.display());
+    let file = std::fs::File::open(path).map_err(|e| CliError::Io(context(), e))?;
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| CliError::Io(context(), e))?;
+    if u64::try_from(bytes.len()).map_or(true, |len| len > limit) {
+        return Err(CliError::TooLarge {
+            path: path.to_owned(),
+            what,
+            limit,
+        });
+    }
+    Ok(bytes)
 }
 
 /// Writes a new private file, refusing to replace an existing one.

@@ -90,6 +90,18 @@ pub fn token_table<W: Write>(out: &mut W, views: &[TokenView]) -> io::Result<()>
     Ok(())
 }
 
+/// The line that says a clock correction is in effect (nothing when there is none).
+pub fn correction_note<W: Write>(out: &mut W, correction_ms: i64) -> io::Result<()> {
+    if correction_ms == 0 {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "(clock correction {:+.3} s applied to every code; `ichie clock --clear` removes it)",
+        correction_ms as f64 / 1000.0
+    )
+}
+
 const BAR_WIDTH: usize = 20;
 
 /// A countdown bar: full when a code is fresh, empty when it is about to change.
@@ -128,14 +140,7 @@ pub fn watch_frame<W: Write>(
             )?,
         }
     }
-    if correction_ms != 0 {
-        writeln!(
-            out,
-            "(clock correction {:+.3} s applied)",
-            correction_ms as f64 / 1000.0
-        )?;
-    }
-    Ok(())
+    correction_note(out, correction_ms)
 }
 
 #[cfg(test)]

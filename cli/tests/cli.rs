@@ -362,3 +362,199 @@ fn a_damaged_vault_is_reported_and_left_alone() {
         "the damaged file must not be rewritten"
     );
 }
+
+/// Stores a clock correction in `env`'s vault directly through the core, as
+/// `ichie clock --apply` or an activation would.
+fn store_correction(env: &Env, correction_ms: i64) {
+    use ichie_core::app::App;
+    use ichie_core::clock::SystemClock;
+    use ichie_core::vault::{Vault, VaultOptions};
+    let kdf = Vault::read_kdf_params(&env.vault).unwrap().unwrap();
+    let key = kdf.derive(b"test passphrase").unwrap();
+    let mut app = App::open(
+        &env.vault,
+        key,
+        VaultOptions::default(),
+        std::sync::Arc::new(SystemClock),
+    )
+    .unwrap();
+    app.set_clock_correction(correction_ms).unwrap();
+}
+
+#[test]
+fn a_stored_clock_correction_is_shown_wherever_codes_are() {
+    let env = Env::new();
+    env.ok(&[
+        "add",
+        "otpauth://totp/Example:alice?secret=JBSWY3DPEHPK3PXP",
+    ]);
+    let list = env.ok(&["list"]);
+    assert!(!list.contains("correction"), "{list}");
+    store_correction(&env, 606_000);
+    let note = "clock correction +606.000 s";
+    let list = env.ok(&["list"]);
+    assert!(list.contains(note), "{list}");
+    let watch = env.ok(&["watch", "--count", "1"]);
+    assert!(watch.contains(note), "{watch}");
+    // `code` keeps stdout the bare code and says it on stderr.
+    let code = env.run(&["code", "alice"]);
+    assert!(code.status.success());
+    let stdout = String::from_utf8(code.stdout.clone()).unwrap();
+    assert_eq!(stdout.trim().len(), 6, "{stdout:?}");
+    assert!(
+        String::from_utf8_lossy(&code.stderr).contains(note),
+        "{code:?}"
+    );
+    assert_eq!(env.json(&["list"])[0]["clock_correction_ms"], 606_000);
+    assert_eq!(env.json(&["code", "alice"])["clock_correction_ms"], 606_000);
+    let watch = env.json(&["watch", "--count", "1"]);
+    assert_eq!(watch[0]["clock_correction_ms"], 606_000);
+    // Removing it removes the note.
+    env.ok(&["clock", "--clear"]);
+    assert!(!env.ok(&["list"]).contains("correction"));
+    assert_eq!(env.json(&["list"])[0]["clock_correction_ms"], 0);
+    // --force only goes with --apply.
+    assert_eq!(
+        env.run(&["clock", "--url", "https://127.0.0.1:1/", "--force"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+/// Issue 8: ten `ichie add` processes adding the same token at once made
+/// seven tokens. Now exactly one adds it and the nine others fail, saying so.
+#[test]
+fn parallel_adds_of_the_same_token_make_one_token() {
+    let env = Env::new();
+    let children: Vec<_> = (0..10)
+        .map(|_| {
+            env.command(&["add", "--account", "same", "--secret", "JBSWY3DPEHPK3PXP"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let outputs: Vec<Output> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    let succeeded: Vec<&Output> = outputs.iter().filter(|o| o.status.success()).collect();
+    assert_eq!(succeeded.len(), 1, "{outputs:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&succeeded[0].stdout),
+        "Added same\n"
+    );
+    for out in outputs.iter().filter(|o| !o.status.success()) {
+        assert_fails(out, 1, "already in the vault", "a parallel duplicate");
+    }
+    assert_eq!(env.json(&["list"]).as_array().unwrap().len(), 1);
+}
+
+/// A batch in which every token is already present adds nothing: it says so
+/// and fails, instead of exiting 0 without a word.
+#[test]
+fn an_add_that_adds_nothing_says_so_and_fails() {
+    const MIGRATION_URI: &str = "otpauth-migration://offline?data=CiwKCkhlbGxvId6tvu8SEGFsaWNlQGdvb2dsZS5jb20aBkdvb2dsZSABKAEwAgo6ChQxMjM0NTY3ODkwMTIzNDU2Nzg5MBIaQUNNRSBDbzpqb2huLmRvZUBlbWFpbC5jb20aACACKAIwAgoyChQxMjM0NTY3ODkwMTIzNDU2Nzg5MBIJaG90cC11c2VyGgdFeGFtcGxlIAAoADABOAcKQwoUAAECAwQFBgcICQoLDA0ODxAREhMSFOOBv%2BOBmuOBu%2BmKgOihjDp0YXJvGg%2Fjgb%2FjgZrjgbvpioDooYwgAygDMAIQARgBIAAo%2BdK0%2F%2F%2F%2F%2F%2F%2F%2FAQ%3D%3D";
+    let env = Env::new();
+    let first = env.ok(&["add", MIGRATION_URI]);
+    assert_eq!(first.lines().count(), 4, "{first}");
+    let again = env.run(&["add", MIGRATION_URI]);
+    assert_fails(&again, 1, "nothing added", "a batch of duplicates");
+    let stdout = String::from_utf8_lossy(&again.stdout);
+    assert_eq!(
+        stdout.matches("already in the vault").count(),
+        4,
+        "{stdout}"
+    );
+    assert_eq!(env.json(&["list"]).as_array().unwrap().len(), 4);
+}
+
+/// CRC-32 (IEEE) of a PNG chunk's type and data.
+fn png_crc(bytes: &[u8]) -> u32 {
+    let mut crc = u32::MAX;
+    for &byte in bytes {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// A few dozen bytes of valid PNG claiming `side` × `side` grey pixels.
+fn huge_png_header(side: u32) -> Vec<u8> {
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&side.to_be_bytes());
+    ihdr.extend_from_slice(&side.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 0, 0, 0, 0]);
+    for (kind, data) in [(&b"IHDR"[..], &ihdr[..]), (b"IDAT", &[]), (b"IEND", &[])] {
+        png.extend_from_slice(&u32::try_from(data.len()).unwrap().to_be_bytes());
+        let mut typed = kind.to_vec();
+        typed.extend_from_slice(data);
+        png.extend_from_slice(&typed);
+        png.extend_from_slice(&png_crc(&typed).to_be_bytes());
+    }
+    png
+}
+
+/// Runs `ichie args` in `env` with its address space capped at 256 MiB, so a
+/// read or decode without bound dies instead of succeeding slowly.
+#[cfg(target_os = "linux")]
+fn run_capped(env: &Env, args: &[&str]) -> Output {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(r#"ulimit -v 262144 && exec "$0" "$@""#)
+        .arg(env!("CARGO_BIN_EXE_ichie"))
+        .args(args)
+        .env("ICHIE_VAULT", &env.vault)
+        .env("ICHIE_PASSPHRASE", "test passphrase")
+        .env("ICHIE_BACKUP_PASSPHRASE", "backup passphrase")
+        .env_remove("ICHIE_MAX_TOKENS")
+        .stdin(std::process::Stdio::null());
+    cmd.output().unwrap()
+}
+
+/// Issue 8: `ichie import /dev/zero` read 529 MB before its 16 MiB check, and
+/// a 20000 × 20000 PNG for `ichie add --qr` took 786 MB. Both are refused
+/// now after reading at most the cap (the header, for the picture), well
+/// within a 256 MiB address space.
+#[cfg(target_os = "linux")]
+#[test]
+fn endless_files_and_huge_pictures_are_refused_before_they_are_read_whole() {
+    let env = Env::new();
+    let zero = "/dev/zero";
+    assert_fails(
+        &run_capped(&env, &["import", zero]),
+        1,
+        "larger than 16 MiB, too large for a backup",
+        "import /dev/zero",
+    );
+    assert_fails(
+        &run_capped(&env, &["add", "--qr", zero]),
+        1,
+        "larger than 32 MiB, too large for an image",
+        "a QR code from /dev/zero",
+    );
+    let huge = env.path("huge.png");
+    std::fs::write(&huge, huge_png_header(20_000)).unwrap();
+    assert!(std::fs::metadata(&huge).unwrap().len() < 100);
+    assert_fails(
+        &run_capped(&env, &["add", "--qr", huge.to_str().unwrap()]),
+        1,
+        "is 20000 × 20000 pixels",
+        "a 20000 × 20000 PNG",
+    );
+    // The cap itself does not stop ordinary work.
+    let png = env.path("qr.png");
+    qr_png("otpauth://totp/A:one?secret=JBSWY3DPEHPK3PXP", &png);
+    let out = run_capped(&env, &["add", "--qr", png.to_str().unwrap()]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(env.json(&["list"]).as_array().unwrap().len(), 1);
+}

@@ -10,7 +10,9 @@ use serde::Serialize;
 use zeroize::Zeroize;
 
 use crate::backup::{self, BackupError};
-use crate::clock::{self, ClockError, ClockEstimate, ClockVerdict, TimeSource, WallClock};
+use crate::clock::{
+    self, ClockError, ClockEstimate, ClockVerdict, CorrectionError, TimeSource, WallClock,
+};
 use crate::otp::{Algorithm, Code, Digits, OtpError, Step};
 use crate::token::{
     self, Base32Error, Generator, Origin, OtpKind, OtpParams, Token, TokenId, TokenSpec, TokenState,
@@ -40,6 +42,10 @@ pub enum AppError {
     /// The clock check failed.
     #[error(transparent)]
     Clock(#[from] ClockError),
+    /// A clock correction was refused: too large, too uncertain, or large
+    /// enough to need force (see [`clock::bound_correction`]).
+    #[error(transparent)]
+    Correction(#[from] CorrectionError),
     /// The token is already in the vault (same secret and parameters).
     #[error("{name} is already in the vault")]
     Duplicate {
@@ -127,6 +133,10 @@ pub struct TokenView {
     pub state: TokenState,
     /// The server a token was activated with, if any.
     pub server: Option<String>,
+    /// The clock correction the code was computed with, in milliseconds
+    /// (added to the device time; 0 when none is stored). A UI shows it
+    /// whenever it is not 0, so a correction is never in effect unseen.
+    pub clock_correction_ms: i64,
 }
 
 impl Drop for TokenView {
@@ -144,6 +154,7 @@ impl fmt::Debug for TokenView {
             .field("kind", &self.kind)
             .field("ms_until_next", &self.ms_until_next)
             .field("state", &self.state)
+            .field("clock_correction_ms", &self.clock_correction_ms)
             .finish_non_exhaustive()
     }
 }
@@ -157,15 +168,23 @@ pub struct AddReport {
     pub skipped_duplicates: Vec<String>,
 }
 
-/// What to do when activation finds the device clock so far off that codes
-/// would be wrong.
+/// What to do when activation finds the device clock off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ClockPolicy {
-    /// Stop before the password is sent, with [`AppError::ClockOff`].
+    /// Stop before the password is sent, with [`AppError::ClockOff`], if the
+    /// codes would be wrong; store no correction.
     #[default]
     Refuse,
-    /// Go on and store the measured offset as the clock correction.
+    /// Store the measured offset as the clock correction when the clock is
+    /// not fine, within [`clock::bound_correction`] without force (at most
+    /// [`clock::FORCE_CORRECTION_ABOVE_MS`]). If the codes would be wrong and
+    /// the bound refuses, stop before the password is sent with
+    /// [`AppError::Correction`]; if they would merely be doubtful, go on
+    /// without a correction.
     ApplyCorrection,
+    /// As [`ClockPolicy::ApplyCorrection`], but forced: corrections up to
+    /// [`clock::MAX_CORRECTION_MS`] are stored. The user must have asked.
+    ForceCorrection,
 }
 
 /// What an activation did.
@@ -267,15 +286,18 @@ impl App {
             .collect();
     }
 
-    /// Runs a vault change and refreshes the prepared generators.
+    /// Runs a vault change under the vault's lock, on the contents freshly
+    /// re-read there (every check that depends on what is in the vault, such
+    /// as duplicates, belongs inside `change`), and refreshes the prepared
+    /// generators.
     fn update<R>(
         &mut self,
-        change: impl FnOnce(&mut VaultContents) -> Result<R, VaultError>,
+        change: impl FnOnce(&mut VaultContents) -> Result<R, AppError>,
     ) -> Result<R, AppError> {
-        let result = self.vault.update(change);
+        let result = self.vault.try_update(change);
         // Even a failed update may have reloaded what another process wrote.
         self.rebuild_generators();
-        Ok(result?)
+        result
     }
 
     /// The tokens in display order.
@@ -335,6 +357,7 @@ impl App {
                 Origin::Activated(binding) => Some(binding.base_url.clone()),
                 Origin::Imported => None,
             },
+            clock_correction_ms: self.clock_correction_ms(),
         };
         match (spec.params.kind, self.generators.get(&token.id)) {
             (OtpKind::Totp { step, .. }, Some(Generator::Totp(totp))) => {
@@ -405,14 +428,17 @@ impl App {
 
     /// Adds the tokens of an `otpauth://` or `otpauth-migration://` URI (a
     /// scanned QR code). A single token already present is an error; from a
-    /// migration batch, tokens already present are skipped and reported.
+    /// migration batch, tokens already present are skipped and reported
+    /// (the report's `added` may then be empty).
     pub fn add_uri(&mut self, text: &str) -> Result<AddReport, AppError> {
-        let specs = uri::parse_any(text)?;
-        if let [single] = specs.as_slice()
-            && let Some(existing) = self.duplicate_of(single)
+        let mut specs = uri::parse_any(text)?;
+        if specs.len() == 1
+            && let Some(single) = specs.pop()
         {
-            return Err(AppError::Duplicate {
-                name: existing.spec.display_name(),
+            let id = self.add_token(single, Origin::Imported)?;
+            return Ok(AddReport {
+                added: vec![id.to_string()],
+                skipped_duplicates: Vec::new(),
             });
         }
         self.add_specs(
@@ -439,58 +465,53 @@ impl App {
         self.add_token(spec, Origin::Imported)
     }
 
-    /// Adds one token that is not in the vault yet.
+    /// Adds one token that is not in the vault yet. The duplicate check runs
+    /// under the vault's lock on the contents re-read there, so of several
+    /// processes adding the same token at once exactly one succeeds and the
+    /// others get [`AppError::Duplicate`].
     pub fn add_token(&mut self, spec: TokenSpec, origin: Origin) -> Result<TokenId, AppError> {
-        if let Some(existing) = self.duplicate_of(&spec) {
-            return Err(AppError::Duplicate {
-                name: existing.spec.display_name(),
-            });
-        }
         let token = Token::new(spec, origin)?;
         let id = token.id.clone();
         self.update(move |c| {
+            if let Some(existing) = duplicate_in(&c.tokens, &token.spec) {
+                return Err(AppError::Duplicate {
+                    name: existing.spec.display_name(),
+                });
+            }
             c.tokens.push(token);
             Ok(())
         })?;
         Ok(id)
     }
 
-    fn duplicate_of(&self, spec: &TokenSpec) -> Option<&Token> {
-        self.tokens().iter().find(|t| t.spec.same_codes_as(spec))
-    }
-
     /// Adds many tokens in one write; those already present (or repeated
-    /// within the batch) are skipped and named in the report. Nothing is
-    /// added if the batch would overflow the vault.
+    /// within the batch) are skipped and named in the report. The check runs
+    /// under the vault's lock on the contents re-read there. Nothing is added
+    /// if the batch would overflow the vault; nothing is written if every
+    /// token is skipped.
     fn add_specs(
         &mut self,
         specs: impl IntoIterator<Item = (TokenSpec, Origin, TokenState)>,
     ) -> Result<AddReport, AppError> {
-        let mut fresh: Vec<Token> = Vec::new();
-        let mut report = AddReport::default();
+        let mut candidates = Vec::new();
         for (spec, origin, state) in specs {
-            let seen = self.duplicate_of(&spec).is_some()
-                || fresh.iter().any(|t| t.spec.same_codes_as(&spec));
-            if seen {
-                report.skipped_duplicates.push(spec.display_name());
-            } else {
-                let mut token = Token::new(spec, origin)?;
-                token.state = state;
-                fresh.push(token);
+            let mut token = Token::new(spec, origin)?;
+            token.state = state;
+            candidates.push(token);
+        }
+        self.update(move |c| {
+            let mut report = AddReport::default();
+            for token in candidates {
+                // Tokens added earlier in this batch are in `c.tokens` already.
+                if duplicate_in(&c.tokens, &token.spec).is_some() {
+                    report.skipped_duplicates.push(token.spec.display_name());
+                } else {
+                    report.added.push(token.id.to_string());
+                    c.tokens.push(token);
+                }
             }
-        }
-        report.added = fresh.iter().map(|t| t.id.to_string()).collect();
-        if !fresh.is_empty() {
-            self.update(move |c| {
-                // Another process may have added the same token meanwhile.
-                fresh.retain(|t| !c.tokens.iter().any(|e| e.spec.same_codes_as(&t.spec)));
-                c.tokens.append(&mut fresh);
-                Ok(())
-            })?;
-            let present: Vec<String> = self.tokens().iter().map(|t| t.id.to_string()).collect();
-            report.added.retain(|id| present.contains(id));
-        }
-        Ok(report)
+            Ok(report)
+        })
     }
 
     /// Changes the issuer and account a token is shown with.
@@ -569,17 +590,41 @@ impl App {
         self.vault.contents().clock_correction_ms
     }
 
-    /// Stores a clock correction applied to every code from now on.
+    /// Stores a clock correction applied to every code from now on, as typed
+    /// by the user (0 removes it). Refused with [`CorrectionError::TooLarge`]
+    /// beyond [`clock::MAX_CORRECTION_MS`]. A measured offset is stored with
+    /// [`App::apply_clock_report`] instead, which also judges the
+    /// measurement's uncertainty.
     pub fn set_clock_correction(&mut self, correction_ms: i64) -> Result<(), AppError> {
+        clock::check_correction_size(correction_ms, true)?;
         self.update(|c| {
             c.clock_correction_ms = correction_ms;
             Ok(())
         })
     }
 
+    /// Stores the offset a clock check measured as the clock correction, if
+    /// [`clock::bound_correction`] allows it for the shortest step among the
+    /// tokens (`force` lets corrections beyond
+    /// [`clock::FORCE_CORRECTION_ABOVE_MS`] through, never beyond
+    /// [`clock::MAX_CORRECTION_MS`]). Returns the correction stored; on
+    /// refusal, the stored correction is unchanged.
+    pub fn apply_clock_report(
+        &mut self,
+        report: &ClockReport,
+        force: bool,
+    ) -> Result<i64, AppError> {
+        let correction = clock::bound_correction(&report.estimate, self.shortest_step(), force)?;
+        self.update(|c| {
+            c.clock_correction_ms = correction;
+            Ok(())
+        })?;
+        Ok(correction)
+    }
+
     /// Measures the device clock against `source` and judges the offset
     /// against the shortest step among the tokens (30 s if there are none).
-    /// The correction is not changed; see [`App::set_clock_correction`].
+    /// The correction is not changed; see [`App::apply_clock_report`].
     pub async fn check_clock<S: TimeSource>(&self, source: &S) -> Result<ClockReport, AppError> {
         let estimate = clock::check(source, &*self.clock, 4).await?;
         let step = self.shortest_step();
@@ -590,7 +635,12 @@ impl App {
         })
     }
 
+    /// The shortest TOTP step in the vault, 30 s when there is no TOTP token.
     fn shortest_step(&self) -> Step {
+        self.shortest_totp_step().unwrap_or_default()
+    }
+
+    fn shortest_totp_step(&self) -> Option<Step> {
         self.tokens()
             .iter()
             .filter_map(|t| match t.spec.params.kind {
@@ -598,7 +648,6 @@ impl App {
                 OtpKind::Hotp { .. } => None,
             })
             .min_by_key(|s| s.as_secs())
-            .unwrap_or_default()
     }
 
     /// Writes every token to a passphrase-protected backup (Argon2id + AES-GCM).
@@ -656,11 +705,7 @@ impl App {
             verdict: clock::verdict(&estimate, step),
             judged_step_s: step.as_secs(),
         };
-        if clock.verdict == ClockVerdict::CodesWrong && policy == ClockPolicy::Refuse {
-            return Err(AppError::ClockOff {
-                offset_ms: estimate.offset_ms,
-            });
-        }
+        let correction = self.activation_correction(&clock, step, policy)?;
         let activated = client.complete(begun).await?;
         let binding = crate::token::ServerBinding {
             base_url: target.base_url.clone(),
@@ -672,11 +717,10 @@ impl App {
         );
         let token = Token::new(spec, Origin::Activated(binding))?;
         let id = token.id.clone();
-        let correct = policy == ClockPolicy::ApplyCorrection && clock.verdict != ClockVerdict::Fine;
         self.update(move |c| {
             c.tokens.push(token);
-            if correct {
-                c.clock_correction_ms = estimate.offset_ms;
+            if let Some(correction_ms) = correction {
+                c.clock_correction_ms = correction_ms;
             }
             Ok(())
         })?;
@@ -684,8 +728,44 @@ impl App {
             id: id.to_string(),
             name: self.token(&id)?.spec.display_name(),
             clock,
-            correction_applied: correct,
+            correction_applied: correction.is_some(),
         })
+    }
+
+    /// What activation does about the clock, decided before the password is
+    /// sent: `Ok(None)` to store no correction, `Ok(Some(ms))` to store one
+    /// (within [`clock::bound_correction`], judged against the shorter of
+    /// the new token's step and the vault's), or an error that stops the
+    /// activation.
+    #[cfg(feature = "client")]
+    fn activation_correction(
+        &self,
+        report: &ClockReport,
+        step: Step,
+        policy: ClockPolicy,
+    ) -> Result<Option<i64>, AppError> {
+        let codes_wrong = report.verdict == ClockVerdict::CodesWrong;
+        let force = match policy {
+            ClockPolicy::Refuse if codes_wrong => {
+                return Err(AppError::ClockOff {
+                    offset_ms: report.estimate.offset_ms,
+                });
+            }
+            ClockPolicy::Refuse => return Ok(None),
+            _ if report.verdict == ClockVerdict::Fine => return Ok(None),
+            ClockPolicy::ApplyCorrection => false,
+            ClockPolicy::ForceCorrection => true,
+        };
+        let step = match self.shortest_totp_step() {
+            Some(shortest) if shortest.as_secs() < step.as_secs() => shortest,
+            _ => step,
+        };
+        match clock::bound_correction(&report.estimate, step, force) {
+            Ok(correction) => Ok(Some(correction)),
+            Err(refused) if codes_wrong => Err(refused.into()),
+            // Doubtful but working codes: go on, uncorrected (the report says so).
+            Err(_) => Ok(None),
+        }
     }
 
     /// Asks each activated token's server for its state and marks revoked
@@ -748,6 +828,11 @@ impl App {
         }
         Ok(outcomes)
     }
+}
+
+/// The token among `tokens` that makes the same codes as `spec`, if any.
+fn duplicate_in<'a>(tokens: &'a [Token], spec: &TokenSpec) -> Option<&'a Token> {
+    tokens.iter().find(|t| t.spec.same_codes_as(spec))
 }
 
 /// Parameters for a hand-typed token, with the usual defaults.

@@ -11,6 +11,11 @@ use crate::token::Token;
 use crate::vault::format::{self, OpenError};
 use crate::vault::{KdfParams, VaultError, crypto, json_reason};
 
+/// The largest backup file accepted: 16 MiB, as for a vault. Read a backup
+/// with this cap (`Read::take`) rather than whole: anything longer is refused
+/// by [`import`] anyway.
+pub const MAX_BACKUP_LEN: u64 = format::MAX_FILE_LEN as u64;
+
 /// The magic at the start of every backup file.
 const MAGIC: &[u8; 8] = b"ICHIEBAK";
 /// The version of the JSON payload inside the encryption.

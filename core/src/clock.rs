@@ -6,9 +6,16 @@
 //! uncertainty, NTP style ([`estimate`]). [`verdict`] then says whether the
 //! codes of a token with a given time step are fine, doubtful or wrong.
 //!
+//! A measured offset becomes the stored clock correction only through
+//! [`bound_correction`], the one bound every path (`ichie clock --apply`, the
+//! apps, activation) goes through: never beyond [`MAX_CORRECTION_MS`], beyond
+//! [`FORCE_CORRECTION_ABOVE_MS`] only when forced, and never from a
+//! measurement too uncertain for the shortest time step in use.
+//!
 //! Nothing here reads the wall clock by itself: [`check`] is handed a
 //! [`WallClock`], and [`estimate`] and [`verdict`] are pure functions.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
@@ -36,6 +43,142 @@ pub const MAX_SAMPLES: usize = 5;
 /// codes still work.
 pub const FINE_TOLERANCE_MS: u64 = 5_000;
 
+/// The largest clock correction ever stored, either way: 24 hours.
+///
+/// A clock that is off by more than a day has the wrong date, not a drift
+/// worth correcting behind the user's back; and a time source claiming such a
+/// difference is far likelier broken or hostile (an answer of
+/// `{"unix_ms": 18446744073709551615}`, a `Date` in the year 9999) than right.
+/// A day still covers the one large honest error, a time zone set wrong
+/// (at most 14 hours from UTC), when the user forces it.
+pub const MAX_CORRECTION_MS: u64 = 24 * 60 * 60 * 1000;
+
+/// Corrections larger than this, 5 minutes, are stored only when forced.
+///
+/// A clock kept by the network is seconds off at worst, and a free-running
+/// quartz clock drifts about a minute a month; more than five minutes means a
+/// wrong setting (or a wrong time source), which the user should look at
+/// before every code is shifted by it.
+pub const FORCE_CORRECTION_ABOVE_MS: u64 = 5 * 60 * 1000;
+
+/// Why a measured offset was not stored as the clock correction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CorrectionError {
+    /// The offset is beyond [`MAX_CORRECTION_MS`]; it is never stored, forced or not.
+    #[error(
+        "a clock correction of {} is beyond the limit of ±{} h; set this device's date and time instead",
+        seconds(*offset_ms),
+        limit_ms / 3_600_000
+    )]
+    TooLarge {
+        /// The offset that was refused, in milliseconds.
+        offset_ms: i64,
+        /// The limit, in milliseconds.
+        limit_ms: u64,
+    },
+    /// The offset is beyond [`FORCE_CORRECTION_ABOVE_MS`]; it is stored only when forced.
+    #[error(
+        "a clock correction of {} is more than {} minutes; check this device's time and time zone (or force the correction)",
+        seconds(*offset_ms),
+        limit_ms / 60_000
+    )]
+    NeedsForce {
+        /// The offset that was refused, in milliseconds.
+        offset_ms: i64,
+        /// The limit beyond which force is needed, in milliseconds.
+        limit_ms: u64,
+    },
+    /// The measurement is too uncertain for the shortest time step in use
+    /// (see [`correction_uncertainty_limit_ms`]); forcing does not help.
+    #[error(
+        "the measured offset is uncertain by ±{:.3} s, more than the ±{:.3} s allowed for {} s codes; measure again over a faster connection or a more precise time source",
+        *uncertainty_ms as f64 / 1000.0,
+        *limit_ms as f64 / 1000.0,
+        step_s
+    )]
+    TooUncertain {
+        /// The measurement's uncertainty, in milliseconds.
+        uncertainty_ms: u64,
+        /// The largest uncertainty allowed, in milliseconds.
+        limit_ms: u64,
+        /// The step the limit was judged against, in seconds.
+        step_s: u32,
+    },
+}
+
+/// An offset in milliseconds as signed seconds for messages: `+606.000 s`.
+fn seconds(ms: i64) -> String {
+    format!("{:+.3} s", ms as f64 / 1000.0)
+}
+
+/// The largest uncertainty a measurement may have to become the correction
+/// for codes of step `step`: a quarter of the step, and at most
+/// [`FINE_TOLERANCE_MS`].
+///
+/// After the correction, the clock is off by at most the uncertainty; a
+/// quarter step keeps the code right for three quarters of every step even
+/// with no tolerance at the verifier, and [`FINE_TOLERANCE_MS`] keeps a
+/// corrected clock within what [`verdict`] calls fine. (A `Date` header, with
+/// its one-second resolution, can therefore never correct codes with steps
+/// under 2 s, which it cannot resolve.)
+pub fn correction_uncertainty_limit_ms(step: Step) -> u64 {
+    (step.as_millis() / 4).min(FINE_TOLERANCE_MS)
+}
+
+/// Checks a correction's size alone: refused beyond [`MAX_CORRECTION_MS`],
+/// and beyond [`FORCE_CORRECTION_ABOVE_MS`] unless `force`.
+///
+/// [`bound_correction`] calls this; a correction typed in by hand, which has
+/// no uncertainty, is checked with this alone.
+pub fn check_correction_size(correction_ms: i64, force: bool) -> Result<(), CorrectionError> {
+    let size = correction_ms.unsigned_abs();
+    if size > MAX_CORRECTION_MS {
+        return Err(CorrectionError::TooLarge {
+            offset_ms: correction_ms,
+            limit_ms: MAX_CORRECTION_MS,
+        });
+    }
+    if size > FORCE_CORRECTION_ABOVE_MS && !force {
+        return Err(CorrectionError::NeedsForce {
+            offset_ms: correction_ms,
+            limit_ms: FORCE_CORRECTION_ABOVE_MS,
+        });
+    }
+    Ok(())
+}
+
+/// The correction to store for a measured offset, or why none may be: the
+/// one bound every path that stores a measured correction goes through.
+///
+/// `step` is the shortest time step the correction will serve. Refuses, in
+/// this order:
+/// 1. [`CorrectionError::TooLarge`]: `|offset| > MAX_CORRECTION_MS`, even with `force`;
+/// 2. [`CorrectionError::TooUncertain`]: the uncertainty exceeds
+///    [`correction_uncertainty_limit_ms`]`(step)`, even with `force` (checked
+///    before the next rule so that forcing is never suggested in vain);
+/// 3. [`CorrectionError::NeedsForce`]: `|offset| > FORCE_CORRECTION_ABOVE_MS`
+///    and `force` is false.
+///
+/// Otherwise returns the offset, which is the correction to store.
+pub fn bound_correction(
+    estimate: &ClockEstimate,
+    step: Step,
+    force: bool,
+) -> Result<i64, CorrectionError> {
+    check_correction_size(estimate.offset_ms, true)?;
+    let limit_ms = correction_uncertainty_limit_ms(step);
+    if estimate.uncertainty_ms > limit_ms {
+        return Err(CorrectionError::TooUncertain {
+            uncertainty_ms: estimate.uncertainty_ms,
+            limit_ms,
+            step_s: step.as_secs(),
+        });
+    }
+    check_correction_size(estimate.offset_ms, force)?;
+    Ok(estimate.offset_ms)
+}
+
 /// Why a clock check failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -46,41 +189,11 @@ pub enum ClockError {
     /// A sample is impossible (for example it was received before it was sent).
     #[error("impossible time sample: {0}")]
     BadSample(String),
-    /// The time source could not be reached (DNS, connection refused, reset…).
-    #[error("network error: {0}")]
-    Network(String),
-    /// The TLS handshake failed, typically because the certificate is not trusted.
-    #[error("TLS error: {0}")]
-    Tls(String),
-    /// The time source answered with an HTTP status that carries no time.
-    #[error("the time source answered with HTTP status {status}")]
-    Http {
-        /// The HTTP status code.
-        status: u16,
-    },
-    /// The answer could not be understood.
-    #[error("unexpected answer from the time source: {0}")]
-    BadResponse(String),
-    /// The time source did not answer in time.
-    #[error("the time source did not answer in time")]
-    Timeout,
-}
-
-#[cfg(feature = "client")]
-impl From<crate::https::TransportError> for ClockError {
-    fn from(error: crate::https::TransportError) -> Self {
-        use crate::https::TransportError;
-        match error {
-            TransportError::Network(m) => Self::Network(m),
-            TransportError::Tls(m) => Self::Tls(m),
-            TransportError::Timeout => Self::Timeout,
-            TransportError::Http { status } => Self::Http { status },
-            TransportError::BadResponse(m) => Self::BadResponse(m),
-            // A variant added later still reaches the user as a network error.
-            #[allow(unreachable_patterns)]
-            other => Self::Network(other.to_string()),
-        }
-    }
+    /// The exchange with the time source failed: network, TLS, timeout, an
+    /// HTTP status that carries no time, or an answer that could not be read.
+    #[cfg(feature = "client")]
+    #[error(transparent)]
+    Transport(#[from] crate::https::TransportError),
 }
 
 /// The device's wall clock, as Unix milliseconds. Shells may supply their own.
@@ -100,6 +213,39 @@ impl WallClock for SystemClock {
             .duration_since(UNIX_EPOCH)
             .map(|since| u64::try_from(since.as_millis()).unwrap_or(u64::MAX))
             .unwrap_or(0)
+    }
+}
+
+/// A clock that moves only when told to: tests (of the core, the server and
+/// the shells) script time with it instead of sleeping.
+#[derive(Debug, Default)]
+pub struct ManualClock(AtomicU64);
+
+impl ManualClock {
+    /// A clock standing at `now_ms` (Unix milliseconds).
+    pub fn new(now_ms: u64) -> Self {
+        Self(AtomicU64::new(now_ms))
+    }
+
+    /// Sets the time.
+    pub fn set(&self, now_ms: u64) {
+        self.0.store(now_ms, Ordering::SeqCst);
+    }
+
+    /// Moves the time forward by `ms` (saturating at `u64::MAX`).
+    pub fn advance(&self, ms: u64) {
+        // `fetch_update` with a closure that always answers `Some` cannot fail.
+        let _ = self
+            .0
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |now| {
+                Some(now.saturating_add(ms))
+            });
+    }
+}
+
+impl WallClock for ManualClock {
+    fn now_ms(&self) -> u64 {
+        self.0.load(Ordering::SeqCst)
     }
 }
 

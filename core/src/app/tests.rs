@@ -1,22 +1,11 @@
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use super::*;
-use crate::clock::Sample;
+use crate::clock::{ManualClock, Sample};
 use crate::otp::{Hotp, Secret};
-
-/// A clock the test sets by hand.
-struct ScriptedClock(AtomicU64);
-
-impl WallClock for ScriptedClock {
-    fn now_ms(&self) -> u64 {
-        self.0.load(Ordering::SeqCst)
-    }
-}
 
 struct Fixture {
     _dir: tempfile::TempDir,
     path: std::path::PathBuf,
-    clock: Arc<ScriptedClock>,
+    clock: Arc<ManualClock>,
     key: [u8; 32],
 }
 
@@ -27,7 +16,7 @@ impl Fixture {
         Self {
             _dir: dir,
             path,
-            clock: Arc::new(ScriptedClock(AtomicU64::new(59_000))),
+            clock: Arc::new(ManualClock::new(59_000)),
             key: [7; 32],
         }
     }
@@ -58,7 +47,7 @@ impl Fixture {
     }
 
     fn set_time(&self, ms: u64) {
-        self.clock.0.store(ms, Ordering::SeqCst);
+        self.clock.set(ms);
     }
 }
 
@@ -97,9 +86,60 @@ fn clock_correction_shifts_every_code_and_persists() {
         reopened.list().unwrap()[0].code.as_deref(),
         Some("07081804")
     );
-    // A negative correction larger than the clock clamps at the epoch.
-    app.set_clock_correction(-1_000_000_000_000_000).unwrap();
+    // A negative correction larger than the clock (only an older Ichie could
+    // have stored one) clamps at the epoch.
+    app.vault
+        .update(|c| {
+            c.clock_correction_ms = -1_000_000_000_000_000;
+            Ok(())
+        })
+        .unwrap();
     assert_eq!(app.corrected_now_ms(), 0);
+}
+
+#[test]
+fn a_hand_set_correction_beyond_a_day_is_refused_and_nothing_changes() {
+    let f = Fixture::new();
+    let mut app = f.create();
+    app.add_uri(RFC_URI).unwrap();
+    app.set_clock_correction(-1_500).unwrap();
+    for absurd in [i64::MAX, i64::MIN, 86_400_001, -86_400_001] {
+        let err = app.set_clock_correction(absurd).unwrap_err();
+        assert!(
+            matches!(err, AppError::Correction(CorrectionError::TooLarge { offset_ms, .. }) if offset_ms == absurd),
+            "{err}"
+        );
+        assert_eq!(app.clock_correction_ms(), -1_500);
+        assert_eq!(f.reopen().clock_correction_ms(), -1_500);
+    }
+    // A day, or a time zone set wrong, is allowed when typed in by hand.
+    app.set_clock_correction(-9 * 3_600_000).unwrap();
+    assert_eq!(f.reopen().clock_correction_ms(), -9 * 3_600_000);
+}
+
+#[test]
+fn every_view_carries_the_correction_it_was_computed_with() {
+    let f = Fixture::new();
+    let mut app = f.create();
+    app.add_uri(RFC_URI).unwrap();
+    app.add_uri(HOTP_URI).unwrap();
+    assert!(
+        app.list()
+            .unwrap()
+            .iter()
+            .all(|v| v.clock_correction_ms == 0)
+    );
+    app.set_clock_correction(45_000).unwrap();
+    assert!(
+        app.list()
+            .unwrap()
+            .iter()
+            .all(|v| v.clock_correction_ms == 45_000)
+    );
+    let id = app.tokens()[0].id.clone();
+    assert_eq!(app.view_of(&id).unwrap().clock_correction_ms, 45_000);
+    let json = serde_json::to_value(&app.list().unwrap()[0]).unwrap();
+    assert_eq!(json["clock_correction_ms"], 45_000);
 }
 
 #[test]
@@ -115,6 +155,84 @@ fn a_duplicate_is_refused_and_nothing_is_written() {
         matches!(err, AppError::Duplicate { ref name } if name == "RFC (alice)"),
         "{err}"
     );
+    assert_eq!(f.reopen().tokens().len(), 1);
+}
+
+/// A Google Authenticator export of four tokens (from the `uri` tests).
+const MIGRATION_URI: &str = "otpauth-migration://offline?data=CiwKCkhlbGxvId6tvu8SEGFsaWNlQGdvb2dsZS5jb20aBkdvb2dsZSABKAEwAgo6ChQxMjM0NTY3ODkwMTIzNDU2Nzg5MBIaQUNNRSBDbzpqb2huLmRvZUBlbWFpbC5jb20aACACKAIwAgoyChQxMjM0NTY3ODkwMTIzNDU2Nzg5MBIJaG90cC11c2VyGgdFeGFtcGxlIAAoADABOAcKQwoUAAECAwQFBgcICQoLDA0ODxAREhMSFOOBv%2BOBmuOBu%2BmKgOihjDp0YXJvGg%2Fjgb%2FjgZrjgbvpioDooYwgAygDMAIQARgBIAAo%2BdK0%2F%2F%2F%2F%2F%2F%2F%2FAQ%3D%3D";
+
+/// The race of issue 8 made deterministic: a handle opened before another
+/// one added the token used to pass its duplicate check on its stale copy,
+/// then saw the token dropped under the lock and reported success with
+/// nothing added. The check now runs under the lock on the fresh contents.
+#[test]
+fn a_stale_handle_sees_the_duplicate_another_handle_added() {
+    let f = Fixture::new();
+    let mut first = f.create();
+    let mut stale = f.reopen();
+    first.add_uri(RFC_URI).unwrap();
+    let err = stale.add_uri(RFC_URI).unwrap_err();
+    assert!(
+        matches!(err, AppError::Duplicate { ref name } if name == "RFC (alice)"),
+        "{err}"
+    );
+    let params = manual_params(Algorithm::Sha1, 8, None, None).unwrap();
+    let err = stale
+        .add_manual(
+            None,
+            "again".into(),
+            "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ",
+            params,
+        )
+        .unwrap_err();
+    assert!(matches!(err, AppError::Duplicate { .. }), "{err}");
+    // The refusal refreshed the stale handle.
+    assert_eq!(stale.tokens().len(), 1);
+    assert_eq!(f.reopen().tokens().len(), 1);
+
+    // A batch from a stale handle: what another handle added is reported as skipped.
+    let mut stale = f.reopen();
+    let added = first.add_uri(MIGRATION_URI).unwrap();
+    assert_eq!(added.added.len(), 4);
+    let bytes_before = std::fs::read(&f.path).unwrap();
+    let again = stale.add_uri(MIGRATION_URI).unwrap();
+    assert!(again.added.is_empty(), "{again:?}");
+    assert_eq!(again.skipped_duplicates.len(), 4, "{again:?}");
+    assert_eq!(
+        std::fs::read(&f.path).unwrap(),
+        bytes_before,
+        "nothing is written when nothing is added"
+    );
+    assert_eq!(f.reopen().tokens().len(), 5);
+}
+
+/// Ten threads, each with its own handle, add the same token at the same
+/// moment: exactly one succeeds, the others are told it is a duplicate.
+#[test]
+fn parallel_adds_of_the_same_token_make_one_token() {
+    let f = Fixture::new();
+    drop(f.create());
+    let start = std::sync::Barrier::new(10);
+    let results: Vec<Result<TokenId, AppError>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..10)
+            .map(|i| {
+                let (f, start) = (&f, &start);
+                scope.spawn(move || {
+                    let mut app = f.reopen();
+                    let params = manual_params(Algorithm::Sha1, 6, None, None).unwrap();
+                    start.wait();
+                    app.add_manual(None, format!("same{i}"), "JBSWY3DPEHPK3PXP", params)
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap()).collect()
+    });
+    let added = results.iter().filter(|r| r.is_ok()).count();
+    let duplicates = results
+        .iter()
+        .filter(|r| matches!(r, Err(AppError::Duplicate { .. })))
+        .count();
+    assert_eq!((added, duplicates), (1, 9), "{results:?}");
     assert_eq!(f.reopen().tokens().len(), 1);
 }
 
@@ -294,7 +412,7 @@ fn an_import_that_would_overflow_adds_nothing() {
 /// A time source whose server runs `offset_ms` ahead and answers after a
 /// scripted one-way delay, on the same scripted clock.
 struct LyingServer {
-    clock: Arc<ScriptedClock>,
+    clock: Arc<ManualClock>,
     offset_ms: u64,
     one_way_ms: u64,
 }
@@ -305,9 +423,9 @@ impl TimeSource for LyingServer {
         clock: &dyn WallClock,
     ) -> impl Future<Output = Result<Sample, ClockError>> + Send {
         let sent_ms = clock.now_ms();
-        self.clock.0.fetch_add(self.one_way_ms, Ordering::SeqCst);
+        self.clock.advance(self.one_way_ms);
         let server_ms = self.clock.now_ms() + self.offset_ms;
-        self.clock.0.fetch_add(self.one_way_ms, Ordering::SeqCst);
+        self.clock.advance(self.one_way_ms);
         let received_ms = clock.now_ms();
         std::future::ready(Ok(Sample {
             sent_ms,
@@ -357,6 +475,199 @@ async fn clock_check_is_judged_against_the_shortest_step() {
             .code,
         Some(expected)
     );
+}
+
+/// A time source that always answers `server_ms`, after `round_trip_ms`.
+struct FixedAnswer {
+    clock: Arc<ManualClock>,
+    server_ms: u64,
+    round_trip_ms: u64,
+}
+
+impl TimeSource for FixedAnswer {
+    fn sample(
+        &self,
+        clock: &dyn WallClock,
+    ) -> impl Future<Output = Result<Sample, ClockError>> + Send {
+        let sent_ms = clock.now_ms();
+        self.clock.advance(self.round_trip_ms);
+        std::future::ready(Ok(Sample {
+            sent_ms,
+            server_ms: self.server_ms,
+            received_ms: clock.now_ms(),
+            server_resolution_ms: 1,
+        }))
+    }
+}
+
+#[tokio::test]
+async fn absurd_or_doubtful_measurements_never_become_the_correction() {
+    let f = Fixture::new();
+    f.set_time(1_750_000_000_000);
+    let mut app = f.create();
+    app.add_uri(RFC_URI).unwrap();
+    app.set_clock_correction(1_500).unwrap();
+    // `{"unix_ms":18446744073709551615}`: refused even when forced.
+    let max = FixedAnswer {
+        clock: f.clock.clone(),
+        server_ms: u64::MAX,
+        round_trip_ms: 40,
+    };
+    let report = app.check_clock(&max).await.unwrap();
+    assert_eq!(report.estimate.offset_ms, i64::MAX);
+    for force in [false, true] {
+        let err = app.apply_clock_report(&report, force).unwrap_err();
+        assert!(
+            matches!(err, AppError::Correction(CorrectionError::TooLarge { .. })),
+            "{err}"
+        );
+    }
+    // +606 s measured over 12 s round trips (± 6 s): too uncertain for 30 s codes.
+    let slow = LyingServer {
+        clock: f.clock.clone(),
+        offset_ms: 606_000,
+        one_way_ms: 6_000,
+    };
+    let report = app.check_clock(&slow).await.unwrap();
+    assert_eq!(report.estimate.offset_ms, 606_000);
+    assert_eq!(report.estimate.round_trip_ms, 12_000);
+    assert!(report.estimate.uncertainty_ms >= 6_000, "{report:?}");
+    for force in [false, true] {
+        let err = app.apply_clock_report(&report, force).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                AppError::Correction(CorrectionError::TooUncertain { .. })
+            ),
+            "{err}"
+        );
+    }
+    // Nothing above changed the stored correction.
+    assert_eq!(f.reopen().clock_correction_ms(), 1_500);
+
+    // +606 s measured precisely: only when forced.
+    let precise = LyingServer {
+        clock: f.clock.clone(),
+        offset_ms: 606_000,
+        one_way_ms: 20,
+    };
+    let report = app.check_clock(&precise).await.unwrap();
+    let err = app.apply_clock_report(&report, false).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            AppError::Correction(CorrectionError::NeedsForce { .. })
+        ),
+        "{err}"
+    );
+    assert_eq!(f.reopen().clock_correction_ms(), 1_500);
+    assert_eq!(app.apply_clock_report(&report, true).unwrap(), 606_000);
+    assert_eq!(f.reopen().clock_correction_ms(), 606_000);
+    assert_eq!(app.list().unwrap()[0].clock_correction_ms, 606_000);
+}
+
+#[tokio::test]
+async fn the_uncertainty_is_judged_against_the_shortest_step_in_the_vault() {
+    let f = Fixture::new();
+    let mut app = f.create();
+    app.add_uri(RFC_URI).unwrap();
+    // ± 3 s: fine for 30 s codes …
+    let server = LyingServer {
+        clock: f.clock.clone(),
+        offset_ms: 40_000,
+        one_way_ms: 3_000,
+    };
+    let report = app.check_clock(&server).await.unwrap();
+    assert_eq!(app.apply_clock_report(&report, false).unwrap(), 40_000);
+    // … but not once a 10 s token is in the vault (limit 2.5 s).
+    app.add_uri("otpauth://totp/Fast:f?secret=JBSWY3DPEHPK3PXP&period=10")
+        .unwrap();
+    let report = app.check_clock(&server).await.unwrap();
+    let err = app.apply_clock_report(&report, true).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            AppError::Correction(CorrectionError::TooUncertain {
+                limit_ms: 2_500,
+                step_s: 10,
+                ..
+            })
+        ),
+        "{err}"
+    );
+}
+
+/// The activation path's clock decision goes through the same bound.
+#[cfg(feature = "client")]
+#[test]
+fn activation_stores_a_correction_only_within_the_bound() {
+    let f = Fixture::new();
+    let app = f.create();
+    let thirty = Step::THIRTY_SECONDS;
+    let report = |offset_ms: i64, uncertainty_ms: u64| {
+        let estimate = ClockEstimate {
+            offset_ms,
+            uncertainty_ms,
+            round_trip_ms: uncertainty_ms * 2,
+            samples: 1,
+        };
+        ClockReport {
+            estimate,
+            verdict: clock::verdict(&estimate, thirty),
+            judged_step_s: 30,
+        }
+    };
+    let decide = |app: &App, offset_ms, uncertainty_ms, policy| {
+        app.activation_correction(&report(offset_ms, uncertainty_ms), thirty, policy)
+    };
+    use ClockPolicy::{ApplyCorrection, ForceCorrection, Refuse};
+    // Fine clocks are left alone; doubtful ones corrected only when asked.
+    assert_eq!(decide(&app, 1_000, 50, ApplyCorrection).unwrap(), None);
+    assert_eq!(decide(&app, 12_000, 50, Refuse).unwrap(), None);
+    assert_eq!(
+        decide(&app, 12_000, 50, ApplyCorrection).unwrap(),
+        Some(12_000)
+    );
+    // Wrong codes: refused, corrected within the bound, forced beyond 5 min.
+    assert!(matches!(
+        decide(&app, 90_000, 50, Refuse),
+        Err(AppError::ClockOff { offset_ms: 90_000 })
+    ));
+    assert_eq!(
+        decide(&app, 90_000, 50, ApplyCorrection).unwrap(),
+        Some(90_000)
+    );
+    assert!(matches!(
+        decide(&app, 606_000, 50, ApplyCorrection),
+        Err(AppError::Correction(CorrectionError::NeedsForce { .. }))
+    ));
+    assert_eq!(
+        decide(&app, 606_000, 50, ForceCorrection).unwrap(),
+        Some(606_000)
+    );
+    for policy in [ApplyCorrection, ForceCorrection] {
+        assert!(matches!(
+            decide(&app, i64::MAX, 50, policy),
+            Err(AppError::Correction(CorrectionError::TooLarge { .. }))
+        ));
+        assert!(matches!(
+            decide(&app, 606_000, 6_000, policy),
+            Err(AppError::Correction(CorrectionError::TooUncertain { .. }))
+        ));
+    }
+    // Doubtful codes and a doubtful measurement: go on, uncorrected.
+    assert_eq!(decide(&app, 20_000, 6_000, ApplyCorrection).unwrap(), None);
+    // A 10 s token already in the vault tightens the bound for a 30 s one.
+    let mut app = app;
+    app.add_uri("otpauth://totp/Fast:f?secret=JBSWY3DPEHPK3PXP&period=10")
+        .unwrap();
+    assert!(matches!(
+        decide(&app, 90_000, 3_000, ApplyCorrection),
+        Err(AppError::Correction(CorrectionError::TooUncertain {
+            limit_ms: 2_500,
+            ..
+        }))
+    ));
 }
 
 #[test]

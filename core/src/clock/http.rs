@@ -7,6 +7,7 @@ use reqwest::{Client, Response, StatusCode, Url};
 use serde::Deserialize;
 
 use super::{ClockError, Sample, TimeSource, WallClock};
+use crate::https::TransportError;
 use crate::https::transport::{self, snippet, truncate};
 
 /// The most bytes read from a time endpoint's answer.
@@ -50,18 +51,18 @@ impl TimeSource for JsonTimeSource {
         let response = request.send().await.map_err(map_error)?;
         let status = response.status();
         if !status.is_success() {
-            return Err(ClockError::Http {
+            return Err(ClockError::from(TransportError::Http {
                 status: status.as_u16(),
-            });
+            }));
         }
         let body = read_body(response).await?;
         let received_ms = clock.now_ms();
         let time: TimeBody = serde_json::from_slice(&body).map_err(|error| {
-            ClockError::BadResponse(format!(
+            ClockError::from(TransportError::BadResponse(format!(
                 "expected {{\"unix_ms\": <integer>}} ({}), got {}",
                 truncate(&error.to_string(), SNIPPET_CHARS * 2),
                 snippet(&body)
-            ))
+            )))
         })?;
         Ok(Sample {
             sent_ms,
@@ -116,17 +117,19 @@ impl TimeSource for DateHeaderSource {
         let received_ms = clock.now_ms();
         let status = response.status();
         if status.is_server_error() {
-            return Err(ClockError::Http {
+            return Err(ClockError::from(TransportError::Http {
                 status: status.as_u16(),
-            });
+            }));
         }
         let Some(date) = response.headers().get(DATE) else {
             return Err(if status.is_success() {
-                ClockError::BadResponse("the answer has no Date header".to_owned())
+                ClockError::from(TransportError::BadResponse(
+                    "the answer has no Date header".to_owned(),
+                ))
             } else {
-                ClockError::Http {
+                ClockError::from(TransportError::Http {
                     status: status.as_u16(),
-                }
+                })
             });
         };
         let server_ms = parse_date(date.as_bytes())?;
@@ -141,7 +144,12 @@ impl TimeSource for DateHeaderSource {
 
 /// An HTTP date (IMF-fixdate, or the obsolete RFC 850 and asctime forms) as Unix milliseconds.
 fn parse_date(value: &[u8]) -> Result<u64, ClockError> {
-    let bad = || ClockError::BadResponse(format!("unreadable Date header {}", snippet(value)));
+    let bad = || {
+        ClockError::from(TransportError::BadResponse(format!(
+            "unreadable Date header {}",
+            snippet(value)
+        )))
+    };
     let text = std::str::from_utf8(value).map_err(|_| bad())?;
     let time = httpdate::parse_http_date(text).map_err(|_| bad())?;
     let since = time.duration_since(UNIX_EPOCH).map_err(|_| bad())?;

@@ -195,6 +195,128 @@ fn verdict_table() {
 }
 
 #[test]
+fn the_correction_bound_table() {
+    let est = |offset_ms: i64, uncertainty_ms: u64| ClockEstimate {
+        offset_ms,
+        uncertainty_ms,
+        round_trip_ms: uncertainty_ms.saturating_mul(2),
+        samples: 4,
+    };
+    let thirty = Step::THIRTY_SECONDS;
+    let ten = Step::from_secs(10).unwrap();
+    let one = Step::from_secs(1).unwrap();
+    let day = MAX_CORRECTION_MS as i64;
+    let five_min = FORCE_CORRECTION_ABOVE_MS as i64;
+    let too_large = |offset_ms| {
+        Err(CorrectionError::TooLarge {
+            offset_ms,
+            limit_ms: MAX_CORRECTION_MS,
+        })
+    };
+    let needs_force = |offset_ms| {
+        Err(CorrectionError::NeedsForce {
+            offset_ms,
+            limit_ms: FORCE_CORRECTION_ABOVE_MS,
+        })
+    };
+    let uncertain = |uncertainty_ms, limit_ms, step_s| {
+        Err(CorrectionError::TooUncertain {
+            uncertainty_ms,
+            limit_ms,
+            step_s,
+        })
+    };
+    let table: Vec<(ClockEstimate, Step, bool, Result<i64, CorrectionError>)> = vec![
+        (est(40_000, 20), thirty, false, Ok(40_000)),
+        (est(-40_000, 20), thirty, false, Ok(-40_000)),
+        (est(five_min, 20), thirty, false, Ok(five_min)),
+        (
+            est(-five_min - 1, 20),
+            thirty,
+            false,
+            needs_force(-five_min - 1),
+        ),
+        (est(-five_min - 1, 20), thirty, true, Ok(-five_min - 1)),
+        (est(day, 20), thirty, true, Ok(day)),
+        (est(-day, 20), thirty, true, Ok(-day)),
+        (est(day + 1, 20), thirty, true, too_large(day + 1)),
+        (est(-day - 1, 20), thirty, true, too_large(-day - 1)),
+        // The attacks of issue 8: `{"unix_ms":18446744073709551615}` …
+        (est(i64::MAX, 1), thirty, true, too_large(i64::MAX)),
+        (est(i64::MIN, 1), thirty, true, too_large(i64::MIN)),
+        // … a `Date` header in the year 9999 …
+        (
+            est(251_606_332_416_000, 520),
+            thirty,
+            true,
+            too_large(251_606_332_416_000),
+        ),
+        // … and +606 s ± 6 s from 12 s round trips: too uncertain even forced.
+        (
+            est(606_000, 6_000),
+            thirty,
+            true,
+            uncertain(6_000, 5_000, 30),
+        ),
+        (
+            est(606_000, 6_000),
+            thirty,
+            false,
+            uncertain(6_000, 5_000, 30),
+        ),
+        (est(606_000, 500), thirty, false, needs_force(606_000)),
+        (est(606_000, 500), thirty, true, Ok(606_000)),
+        // The uncertainty limit: a quarter step, at most 5 s.
+        (est(40_000, 5_000), thirty, false, Ok(40_000)),
+        (
+            est(40_000, 5_001),
+            thirty,
+            false,
+            uncertain(5_001, 5_000, 30),
+        ),
+        (est(40_000, 2_500), ten, false, Ok(40_000)),
+        (est(40_000, 2_501), ten, false, uncertain(2_501, 2_500, 10)),
+        // A Date header (±500 ms at best) cannot correct 1 s codes.
+        (est(3_000, 520), one, false, uncertain(520, 250, 1)),
+        (est(0, 0), one, false, Ok(0)),
+    ];
+    for (estimate, step, force, want) in table {
+        assert_eq!(
+            bound_correction(&estimate, step, force),
+            want,
+            "{estimate:?}, step {} s, force {force}",
+            step.as_secs()
+        );
+    }
+    assert_eq!(check_correction_size(day, true), Ok(()));
+    assert_eq!(
+        check_correction_size(day + 1, true),
+        too_large(day + 1).map(|_: i64| ())
+    );
+    assert_eq!(
+        check_correction_size(-five_min - 1, false),
+        needs_force(-five_min - 1).map(|_: i64| ())
+    );
+}
+
+#[test]
+fn an_estimate_from_an_absurd_answer_is_refused_as_a_correction() {
+    // What `{"unix_ms":18446744073709551615}` gives after a 40 ms round trip.
+    let sample = Sample {
+        sent_ms: T,
+        server_ms: u64::MAX,
+        received_ms: T + 40,
+        server_resolution_ms: 1,
+    };
+    let est = estimate(&[sample]).unwrap();
+    assert_eq!(est.offset_ms, i64::MAX);
+    let refused = bound_correction(&est, Step::THIRTY_SECONDS, true).unwrap_err();
+    assert!(matches!(refused, CorrectionError::TooLarge { .. }));
+    let message = refused.to_string();
+    assert!(message.contains("24 h"), "{message}");
+}
+
+#[test]
 fn verdict_serializes_in_snake_case() {
     let json = serde_json::to_string(&[
         ClockVerdict::Fine,
@@ -210,34 +332,52 @@ fn system_clock_is_after_2020() {
     assert!(SystemClock.now_ms() > 1_577_836_800_000);
 }
 
-/// True time, shared by the fake device clock and the fake server.
+/// True time and the device's clock (the shared [`ManualClock`]), which is
+/// `local_error_ms` off: device = true + error.
 struct Timeline {
-    true_ms: AtomicU64,
-    /// Device clock = true time + this.
+    device: ManualClock,
     local_error_ms: i64,
 }
 
 impl Timeline {
     fn new(local_error_ms: i64) -> Self {
         Self {
-            true_ms: AtomicU64::new(T),
+            device: ManualClock::new(T.checked_add_signed(local_error_ms).unwrap()),
             local_error_ms,
         }
     }
 
     fn advance(&self, ms: u64) {
-        self.true_ms.fetch_add(ms, Ordering::SeqCst);
+        self.device.advance(ms);
     }
 
+    /// The true time.
     fn now(&self) -> u64 {
-        self.true_ms.load(Ordering::SeqCst)
+        self.device
+            .now_ms()
+            .checked_add_signed(-self.local_error_ms)
+            .unwrap()
     }
 }
 
-impl WallClock for Timeline {
-    fn now_ms(&self) -> u64 {
-        self.now().checked_add_signed(self.local_error_ms).unwrap()
-    }
+#[test]
+fn the_manual_clock_moves_only_when_told() {
+    let clock = ManualClock::new(5);
+    assert_eq!(clock.now_ms(), 5);
+    clock.advance(10);
+    assert_eq!(clock.now_ms(), 15);
+    clock.set(3);
+    assert_eq!(clock.now_ms(), 3);
+    clock.advance(u64::MAX);
+    assert_eq!(clock.now_ms(), u64::MAX, "saturates instead of wrapping");
+}
+
+/// A failed round trip: a transport error when there is a transport.
+fn failure(what: &str) -> ClockError {
+    #[cfg(feature = "client")]
+    return crate::https::TransportError::Network(what.to_owned()).into();
+    #[cfg(not(feature = "client"))]
+    return ClockError::BadSample(what.to_owned());
 }
 
 /// One scripted round trip: delays there and back, or a failure.
@@ -303,7 +443,7 @@ async fn check_finds_a_lying_server_within_the_uncertainty() {
             lie,
             vec![Ok((120, 80)), Ok((10, 30)), Ok((300, 300)), Ok((25, 25))],
         );
-        let est = check(&source, &timeline, 4).await.unwrap();
+        let est = check(&source, &timeline.device, 4).await.unwrap();
         let truth = lie - local_error;
         assert!(
             (est.offset_ms - truth).unsigned_abs() <= est.uncertainty_ms,
@@ -321,7 +461,7 @@ async fn check_finds_a_lying_server_within_the_uncertainty() {
 async fn check_gives_the_verdict_inputs() {
     let timeline = Timeline::new(0);
     let source = ScriptedSource::new(&timeline, 90_000, vec![Ok((40, 40)); 3]);
-    let est = check(&source, &timeline, 3).await.unwrap();
+    let est = check(&source, &timeline.device, 3).await.unwrap();
     assert_eq!(
         verdict(&est, Step::THIRTY_SECONDS),
         ClockVerdict::CodesWrong,
@@ -335,7 +475,7 @@ async fn check_gives_the_verdict_inputs() {
 
     let timeline = Timeline::new(0);
     let source = ScriptedSource::new(&timeline, -7_300, vec![Ok((40, 40)); 3]);
-    let est = check(&source, &timeline, 3).await.unwrap();
+    let est = check(&source, &timeline.device, 3).await.unwrap();
     assert_eq!(
         verdict(&est, Step::THIRTY_SECONDS),
         ClockVerdict::Warn,
@@ -348,7 +488,7 @@ async fn check_clamps_the_number_of_samples() {
     for (asked, taken) in [(0, 3), (1, 3), (3, 3), (4, 4), (5, 5), (50, 5)] {
         let timeline = Timeline::new(0);
         let source = ScriptedSource::new(&timeline, 0, vec![Ok((5, 5)); 5]);
-        let est = check(&source, &timeline, asked).await.unwrap();
+        let est = check(&source, &timeline.device, asked).await.unwrap();
         assert_eq!(
             source.calls.load(Ordering::SeqCst),
             taken,
@@ -364,13 +504,9 @@ async fn check_tolerates_failed_samples() {
     let source = ScriptedSource::new(
         &timeline,
         0,
-        vec![
-            Err(ClockError::Timeout),
-            Ok((60, 60)),
-            Err(ClockError::Network("reset".into())),
-        ],
+        vec![Err(failure("timeout")), Ok((60, 60)), Err(failure("reset"))],
     );
-    let est = check(&source, &timeline, 3).await.unwrap();
+    let est = check(&source, &timeline.device, 3).await.unwrap();
     assert_eq!(est.samples, 1);
     assert_eq!(est.round_trip_ms, 120);
     assert!(
@@ -386,14 +522,14 @@ async fn check_returns_the_last_error_when_all_fail() {
         &timeline,
         0,
         vec![
-            Err(ClockError::Timeout),
-            Err(ClockError::Network("refused".into())),
-            Err(ClockError::Http { status: 503 }),
+            Err(failure("timeout")),
+            Err(failure("refused")),
+            Err(failure("503")),
         ],
     );
     assert_eq!(
-        check(&source, &timeline, 3).await,
-        Err(ClockError::Http { status: 503 })
+        check(&source, &timeline.device, 3).await,
+        Err(failure("503"))
     );
 }
 
@@ -402,7 +538,7 @@ async fn check_with_a_coarse_source_widens_the_uncertainty() {
     let timeline = Timeline::new(0);
     let mut source = ScriptedSource::new(&timeline, 3_250, vec![Ok((20, 20)); 3]);
     source.resolution_ms = 1_000;
-    let est = check(&source, &timeline, 3).await.unwrap();
+    let est = check(&source, &timeline.device, 3).await.unwrap();
     assert!(est.uncertainty_ms >= 500, "{est:?}");
     assert!(
         (est.offset_ms - 3_250).unsigned_abs() <= est.uncertainty_ms,

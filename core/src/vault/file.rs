@@ -2,7 +2,7 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::VaultError;
 use super::crypto::random_array;
@@ -51,9 +51,35 @@ pub(crate) fn read(path: &Path) -> Result<Vec<u8>, VaultError> {
     Ok(bytes)
 }
 
-/// Whether something exists at `path`.
+/// Whether anything exists at `path`, a symbolic link (even a dangling one) included.
 pub(crate) fn exists(path: &Path) -> Result<bool, VaultError> {
-    path.try_exists().map_err(|e| io_error("check", path, e))
+    match fs::symlink_metadata(path) {
+        Ok(_) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(io_error("check", path, e)),
+    }
+}
+
+/// The real file behind the vault path of an existing vault: symbolic links
+/// are resolved once, when the vault is opened, so that every write (the
+/// temporary file, the rename, the lock) happens next to the real file and
+/// the link stays a link. Two paths to one vault then share one lock.
+pub(crate) fn resolve_existing(path: &Path) -> Result<PathBuf, VaultError> {
+    fs::canonicalize(path).map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => VaultError::NotFound(path.to_owned()),
+        _ => io_error("resolve", path, e),
+    })
+}
+
+/// Where a new vault at `path` will be: its directory resolved, and
+/// `AlreadyExists` if anything, a dangling symbolic link included, is there.
+pub(crate) fn resolve_new(path: &Path) -> Result<PathBuf, VaultError> {
+    if exists(path)? {
+        return Err(VaultError::AlreadyExists(path.to_owned()));
+    }
+    let (dir, name) = split(path)?;
+    let dir = fs::canonicalize(dir).map_err(|e| io_error("resolve", dir, e))?;
+    Ok(dir.join(name))
 }
 
 /// Replaces the file at `path` with `bytes` so that a crash at any moment
@@ -122,16 +148,12 @@ pub(crate) struct ProcessLock {
 }
 
 impl ProcessLock {
-    /// Waits for and takes the lock of the vault at `path`.
+    /// Waits for and takes the lock of the vault at `path`. The lock file is
+    /// never reached through a symbolic link (see [`open_lock_file`]).
     pub(crate) fn acquire(path: &Path) -> Result<Self, VaultError> {
         let (dir, name) = split(path)?;
         let lock_path = dir.join(format!("{name}.lock"));
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(|e| io_error("create", &lock_path, e))?;
+        let file = open_lock_file(&lock_path)?;
         file.lock().map_err(|e| io_error("lock", &lock_path, e))?;
         Ok(Self { file })
     }
@@ -142,6 +164,49 @@ impl Drop for ProcessLock {
         // Closing the file releases the lock too; unlocking first is explicit.
         let _ = self.file.unlock();
     }
+}
+
+/// Opens (creating it if need be) the lock file without ever following a
+/// symbolic link: a new one is made with `create_new` (`O_CREAT | O_EXCL`,
+/// which refuses a link, even a dangling one); an existing one must be a
+/// regular file, and after opening, the file opened must be the very file
+/// that was checked (same device and inode), so a link swapped in between is
+/// caught too. Anything else is [`VaultError::LockNotAFile`].
+fn open_lock_file(lock_path: &Path) -> Result<File, VaultError> {
+    match create_new(lock_path) {
+        Ok(file) => return Ok(file),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(io_error("create", lock_path, e)),
+    }
+    let not_a_file = || VaultError::LockNotAFile(lock_path.to_owned());
+    let checked = fs::symlink_metadata(lock_path).map_err(|e| io_error("check", lock_path, e))?;
+    if !checked.file_type().is_file() {
+        return Err(not_a_file());
+    }
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(lock_path)
+        .map_err(|e| io_error("open", lock_path, e))?;
+    let opened = file
+        .metadata()
+        .map_err(|e| io_error("check", lock_path, e))?;
+    if !same_file(&checked, &opened) {
+        return Err(not_a_file());
+    }
+    Ok(file)
+}
+
+#[cfg(unix)]
+fn same_file(a: &fs::Metadata, b: &fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    a.dev() == b.dev() && a.ino() == b.ino() && b.file_type().is_file()
+}
+
+#[cfg(not(unix))]
+fn same_file(_checked: &fs::Metadata, opened: &fs::Metadata) -> bool {
+    // Without inode numbers in std, check at least what was opened.
+    opened.file_type().is_file()
 }
 
 /// The directory and file name of a vault path.

@@ -60,6 +60,11 @@ pub enum VaultError {
     /// A change would leave two tokens with the same id (a caller bug).
     #[error("two tokens would share the id {0}")]
     DuplicateId(TokenId),
+    /// The lock file next to the vault is a symbolic link or not a regular
+    /// file. It is never followed (a link there could make Ichie create or
+    /// open a file elsewhere); remove it and try again.
+    #[error("the lock file {} is not a regular file (a symbolic link?); remove it", .0.display())]
+    LockNotAFile(PathBuf),
     /// A file operation failed.
     #[error("could not {op} {}: {source}", path.display())]
     Io {
@@ -203,7 +208,8 @@ pub struct Vault {
 impl Vault {
     /// Creates an empty vault at `path`, encrypted under `key`. `kdf` records
     /// how `key` was derived from a passphrase (`None` for a platform key).
-    /// Refused with `AlreadyExists` if anything is at `path`.
+    /// Refused with `AlreadyExists` if anything is at `path`, a symbolic link
+    /// (even a dangling one) included.
     pub fn create(
         path: &Path,
         key: VaultKey,
@@ -213,6 +219,7 @@ impl Vault {
         if let Some(params) = &kdf {
             params.check()?;
         }
+        let path = &file::resolve_new(path)?;
         let mut vault = Self {
             path: path.to_owned(),
             key: key.clone(),
@@ -230,7 +237,13 @@ impl Vault {
     }
 
     /// Opens the vault at `path` with `key`.
+    ///
+    /// If `path` is a symbolic link, it is resolved here, once: the vault
+    /// then reads and writes the real file (writing next to it, atomically,
+    /// and locking `<real name>.lock`), and the link stays a link. See
+    /// [`path`](Self::path).
     pub fn open(path: &Path, key: VaultKey, options: VaultOptions) -> Result<Self, VaultError> {
+        let path = &file::resolve_existing(path)?;
         let (kdf, contents) = decode_with_header(&file::read(path)?, &key)?;
         Ok(Self {
             path: path.to_owned(),
@@ -251,7 +264,8 @@ impl Vault {
         Ok(header.kdf)
     }
 
-    /// The vault's file.
+    /// The vault's real file: the path given to `open` or `create`, made
+    /// absolute with symbolic links resolved.
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -279,31 +293,63 @@ impl Vault {
     /// re-reads the file so that changes by another process are not lost,
     /// runs `change` on a copy, refuses with `Full` if the token count grew
     /// beyond `max_tokens` and with `DuplicateId` if two tokens share an id,
-    /// writes the file atomically and unlocks.
+    /// writes the file atomically and unlocks. A change that leaves the
+    /// contents as they were writes nothing.
     ///
-    /// On any error, the file and [`contents`](Self::contents) keep their
-    /// previous state, with one exception: if only the final directory
-    /// `fsync` fails, the new file is already in place (see the format doc).
+    /// On any error the file keeps its previous state, with one exception: if
+    /// only the final directory `fsync` fails, the new file is already in
+    /// place (see the format doc). [`contents`](Self::contents) then holds
+    /// what the file held before the change: as re-read under the lock, or
+    /// as before if the file could not be read.
     pub fn update<R>(
         &mut self,
         change: impl FnOnce(&mut VaultContents) -> Result<R, VaultError>,
     ) -> Result<R, VaultError> {
+        self.try_update(change)
+    }
+
+    /// [`update`](Self::update) with the caller's error type: `change` runs
+    /// under the lock on the freshly re-read contents and may refuse with
+    /// any error (a duplicate found in what another process just wrote, say);
+    /// nothing is written then.
+    pub fn try_update<R, E: From<VaultError>>(
+        &mut self,
+        change: impl FnOnce(&mut VaultContents) -> Result<R, E>,
+    ) -> Result<R, E> {
         let _lock = file::ProcessLock::acquire(&self.path)?;
         let (kdf, current) = decode_with_header(&file::read(&self.path)?, &self.key)?;
         let mut next = current.clone();
-        let result = change(&mut next)?;
+        let outcome = self.apply(change, &current, &mut next, kdf.as_ref());
+        self.kdf = kdf;
+        self.contents = match outcome {
+            Ok(_) => next,
+            Err(_) => current,
+        };
+        outcome
+    }
+
+    /// Runs `change` on `next` (a copy of `current`), checks it and writes it.
+    fn apply<R, E: From<VaultError>>(
+        &mut self,
+        change: impl FnOnce(&mut VaultContents) -> Result<R, E>,
+        current: &VaultContents,
+        next: &mut VaultContents,
+        kdf: Option<&KdfParams>,
+    ) -> Result<R, E> {
+        let result = change(next)?;
         if next.tokens.len() > self.options.max_tokens && next.tokens.len() > current.tokens.len() {
             return Err(VaultError::Full {
                 limit: self.options.max_tokens,
-            });
+            }
+            .into());
         }
         if let Some(id) = next.duplicate_id() {
-            return Err(VaultError::DuplicateId(id.clone()));
+            return Err(VaultError::DuplicateId(id.clone()).into());
         }
-        let key = self.key.clone();
-        self.write(&next, &key, kdf.as_ref())?;
-        self.kdf = kdf;
-        self.contents = next;
+        if next != current {
+            let key = self.key.clone();
+            self.write(next, &key, kdf)?;
+        }
         Ok(result)
     }
 

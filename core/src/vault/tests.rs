@@ -436,6 +436,57 @@ fn a_failing_change_leaves_everything_as_it_was() {
     assert_eq!(accounts(vault.contents()), ["n0", "n1"]);
 }
 
+/// `try_update` runs the caller's check under the lock on what another
+/// handle just wrote; a refusal writes nothing and leaves the handle with the
+/// fresh contents. A change that changes nothing writes nothing either.
+#[test]
+fn try_update_checks_fresh_contents_and_writes_only_changes() {
+    #[derive(Debug)]
+    enum Refused {
+        Taken(usize),
+        Vault(VaultError),
+    }
+    impl From<VaultError> for Refused {
+        fn from(e: VaultError) -> Self {
+            Self::Vault(e)
+        }
+    }
+    let (dir, mut stale) = vault_with(1);
+    let mut other = Vault::open(&dir.path().join("tokens.vault"), key(), options(10)).unwrap();
+    add(&mut other, 1).unwrap();
+    let before = fs::read(stale.path()).unwrap();
+    let err = stale
+        .try_update(|c| -> Result<(), Refused> {
+            match c.tokens.iter().position(|t| t.spec.account == "n1") {
+                Some(at) => Err(Refused::Taken(at)),
+                None => {
+                    c.tokens.push(token(1));
+                    Ok(())
+                }
+            }
+        })
+        .unwrap_err();
+    assert!(matches!(err, Refused::Taken(1)), "{err:?}");
+    assert_eq!(fs::read(stale.path()).unwrap(), before);
+    assert_eq!(accounts(stale.contents()), ["n0", "n1"]);
+    stale.update(|_| Ok(())).unwrap();
+    assert_eq!(
+        fs::read(stale.path()).unwrap(),
+        before,
+        "no change, no write"
+    );
+    // `other` was opened with a limit of 10.
+    let full = other.try_update(|c| -> Result<(), Refused> {
+        c.tokens.extend((2..20).map(token));
+        Ok(())
+    });
+    assert!(matches!(
+        full,
+        Err(Refused::Vault(VaultError::Full { limit: 10 }))
+    ));
+    assert_eq!(fs::read(stale.path()).unwrap(), before);
+}
+
 /// Each step of the atomic write fails in turn: before the rename the file
 /// keeps the old contents, after it the new; never an unreadable file, and
 /// the open handle keeps the old state.
@@ -608,6 +659,133 @@ fn concurrent_updates_from_two_threads_all_survive() {
     let mut want: Vec<String> = (0..20).chain(100..120).map(|n| format!("n{n}")).collect();
     want.sort();
     assert_eq!(got, want);
+}
+
+// --- symbolic links ---------------------------------------------------------
+
+/// Issue 8: a symlink at the vault path was replaced by a regular file on the
+/// first write, and the file it pointed to kept the old tokens. The link is
+/// now resolved once, on open: writes go to the real file, the link stays.
+#[cfg(unix)]
+#[test]
+fn a_symlinked_vault_is_written_through_to_its_real_file() {
+    use std::os::unix::fs::symlink;
+    let (dir, _vault) = vault_with(1);
+    let real = dir.path().join("tokens.vault");
+    let elsewhere = tempfile::tempdir().unwrap();
+    let link = elsewhere.path().join("link.vault");
+    symlink(&real, &link).unwrap();
+
+    let mut through_link = Vault::open(&link, key(), options(100)).unwrap();
+    assert_eq!(through_link.path(), fs::canonicalize(&real).unwrap());
+    add(&mut through_link, 1).unwrap();
+    assert!(
+        fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let by_real_path = Vault::open(&real, key(), options(100)).unwrap();
+    assert_eq!(accounts(by_real_path.contents()), ["n0", "n1"]);
+    // Temporary and lock files live next to the real file only.
+    let beside_link: Vec<String> = fs::read_dir(elsewhere.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(beside_link, ["link.vault"]);
+    assert_eq!(stray_files(dir.path()), Vec::<String>::new());
+
+    // A handle through the link and one through the real path share the
+    // lock, so neither loses the other's tokens.
+    let workers: Vec<_> = [link.clone(), real.clone()]
+        .into_iter()
+        .enumerate()
+        .map(|(w, path)| {
+            std::thread::spawn(move || {
+                let mut vault = Vault::open(&path, key(), options(100)).unwrap();
+                for i in 0..15 {
+                    add(&mut vault, 100 * (w as i64 + 1) + i).unwrap();
+                }
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.join().unwrap();
+    }
+    let all = Vault::open(&link, key(), options(100)).unwrap();
+    assert_eq!(all.contents().tokens.len(), 2 + 30);
+}
+
+#[cfg(unix)]
+#[test]
+fn create_refuses_a_symlink_even_a_dangling_one() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("target.vault");
+    let link = dir.path().join("tokens.vault");
+    symlink(&target, &link).unwrap();
+    let err = Vault::create(&link, key(), None, options(10)).unwrap_err();
+    assert!(matches!(err, VaultError::AlreadyExists(_)), "{err:?}");
+    assert!(!target.exists(), "nothing is created through the link");
+    assert!(
+        fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+}
+
+/// Issue 8: the lock file followed symlinks, so a link planted at
+/// `tokens.vault.lock` made Ichie create or open a file wherever it pointed.
+/// Now it is refused with a typed error and nothing is touched.
+#[cfg(unix)]
+#[test]
+fn a_symlinked_lock_file_is_refused_and_never_followed() {
+    use std::os::unix::fs::symlink;
+    let (dir, mut vault) = vault_with(1);
+    let lock = dir.path().join("tokens.vault.lock");
+    let outside = tempfile::tempdir().unwrap();
+    let victim = outside.path().join("victim");
+    fs::write(&victim, b"precious").unwrap();
+    let dangling = outside.path().join("not-yet");
+    let before = fs::read(vault.path()).unwrap();
+    for target in [&victim, &dangling] {
+        fs::remove_file(&lock).unwrap();
+        symlink(target, &lock).unwrap();
+        let err = add(&mut vault, 1).unwrap_err();
+        assert!(
+            matches!(&err, VaultError::LockNotAFile(path) if path == &lock),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("not a regular file"), "{err}");
+        assert_eq!(fs::read(vault.path()).unwrap(), before);
+        assert_eq!(accounts(vault.contents()), ["n0"]);
+    }
+    assert_eq!(fs::read(&victim).unwrap(), b"precious");
+    assert!(
+        !dangling.exists(),
+        "the dangling link's target is never created"
+    );
+    // A directory there is refused the same way.
+    fs::remove_file(&lock).unwrap();
+    fs::create_dir(&lock).unwrap();
+    assert!(matches!(
+        add(&mut vault, 1),
+        Err(VaultError::LockNotAFile(_))
+    ));
+    // Once the link is gone, the vault works again (the lock file is recreated).
+    fs::remove_dir(&lock).unwrap();
+    add(&mut vault, 1).unwrap();
+    assert!(fs::symlink_metadata(&lock).unwrap().file_type().is_file());
+    // Creating a vault next to a symlinked lock is refused too.
+    let fresh = outside.path().join("fresh.vault");
+    symlink(&victim, outside.path().join("fresh.vault.lock")).unwrap();
+    assert!(matches!(
+        Vault::create(&fresh, key(), None, options(10)),
+        Err(VaultError::LockNotAFile(_))
+    ));
+    assert!(!fresh.exists());
+    assert_eq!(fs::read(&victim).unwrap(), b"precious");
 }
 
 // --- keys ---------------------------------------------------------------------

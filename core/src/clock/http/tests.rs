@@ -7,6 +7,7 @@ use axum::routing::{any, get};
 
 use super::*;
 use crate::clock::{ClockVerdict, SystemClock, check, verdict};
+use crate::https::TransportError;
 use crate::https::test_support::{TestCa, client_trusting, serve};
 use crate::otp::Step;
 
@@ -153,12 +154,18 @@ async fn an_unknown_ca_is_a_tls_error() {
     let server = serve(lying_router(LIES[0]), &unknown.localhost());
     let source = JsonTimeSource::new(client_trusting(&trusted), server.url("/v1/time"));
     let result = check(&source, &SystemClock, 3).await;
-    assert!(matches!(result, Err(ClockError::Tls(_))), "{result:?}");
+    assert!(
+        matches!(result, Err(ClockError::Transport(TransportError::Tls(_)))),
+        "{result:?}"
+    );
 
     let system_only = crate::https::client(&crate::https::HttpsConfig::default()).unwrap();
     let source = DateHeaderSource::new(system_only, server.url("/v1/time"));
     let result = source.sample(&SystemClock).await;
-    assert!(matches!(result, Err(ClockError::Tls(_))), "{result:?}");
+    assert!(
+        matches!(result, Err(ClockError::Transport(TransportError::Tls(_)))),
+        "{result:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -167,7 +174,10 @@ async fn a_certificate_for_another_name_is_a_tls_error() {
     let server = serve(lying_router(LIES[0]), &ca.leaf(&["time.example"]));
     let source = JsonTimeSource::new(client_trusting(&ca), server.url("/v1/time"));
     let result = source.sample(&SystemClock).await;
-    assert!(matches!(result, Err(ClockError::Tls(_))), "{result:?}");
+    assert!(
+        matches!(result, Err(ClockError::Transport(TransportError::Tls(_)))),
+        "{result:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -183,12 +193,20 @@ async fn a_closed_port_is_a_network_error() {
     let result = check(&json, &SystemClock, 3).await;
     match &result {
         // The URL is left out: a URL may carry credentials.
-        Err(ClockError::Network(message)) => assert!(!message.contains("/v1/time"), "{message}"),
+        Err(ClockError::Transport(TransportError::Network(message))) => {
+            assert!(!message.contains("/v1/time"), "{message}")
+        }
         other => panic!("expected Network, got {other:?}"),
     }
     let date = DateHeaderSource::new(client_trusting(&ca), url);
     let result = date.sample(&SystemClock).await;
-    assert!(matches!(result, Err(ClockError::Network(_))), "{result:?}");
+    assert!(
+        matches!(
+            result,
+            Err(ClockError::Transport(TransportError::Network(_)))
+        ),
+        "{result:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -202,16 +220,16 @@ async fn a_server_error_is_an_http_error() {
     let json = JsonTimeSource::new(client_trusting(&ca), server.url("/v1/time"));
     assert_eq!(
         json.sample(&SystemClock).await,
-        Err(ClockError::Http { status: 500 })
+        Err(ClockError::Transport(TransportError::Http { status: 500 }))
     );
     assert_eq!(
         check(&json, &SystemClock, 3).await,
-        Err(ClockError::Http { status: 500 })
+        Err(ClockError::Transport(TransportError::Http { status: 500 }))
     );
     let date = DateHeaderSource::new(client_trusting(&ca), server.url("/v1/time"));
     assert_eq!(
         date.sample(&SystemClock).await,
-        Err(ClockError::Http { status: 500 })
+        Err(ClockError::Transport(TransportError::Http { status: 500 }))
     );
 }
 
@@ -222,7 +240,7 @@ async fn json_source_wants_a_success_status() {
     let json = JsonTimeSource::new(client_trusting(&ca), server.url("/v1/time"));
     assert_eq!(
         json.sample(&SystemClock).await,
-        Err(ClockError::Http { status: 404 })
+        Err(ClockError::Transport(TransportError::Http { status: 404 }))
     );
 }
 
@@ -249,7 +267,7 @@ async fn garbage_is_a_bad_response() {
         let json = JsonTimeSource::new(client_trusting(&ca), server.url(path));
         let result = json.sample(&SystemClock).await;
         match &result {
-            Err(ClockError::BadResponse(message)) => {
+            Err(ClockError::Transport(TransportError::BadResponse(message))) => {
                 assert!(message.chars().count() < 250, "{path}: {message}");
                 assert!(!message.contains(&"x".repeat(60)), "{path}: {message}");
             }
@@ -274,9 +292,59 @@ async fn a_bad_date_header_is_a_bad_response() {
     let date = DateHeaderSource::new(client_trusting(&ca), server.url("/"));
     let result = date.sample(&SystemClock).await;
     assert!(
-        matches!(result, Err(ClockError::BadResponse(_))),
+        matches!(
+            result,
+            Err(ClockError::Transport(TransportError::BadResponse(_)))
+        ),
         "{result:?}"
     );
+}
+
+/// Issue 8's hostile time servers, read through the real HTTPS sources: the
+/// answers parse, and the bound refuses to turn them into a correction.
+#[tokio::test(flavor = "multi_thread")]
+async fn absurd_times_are_read_but_never_become_a_correction() {
+    let ca = TestCa::new("ichie test CA");
+    let router = Router::new()
+        .route(
+            "/max",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "application/json")],
+                    r#"{"unix_ms":18446744073709551615}"#,
+                )
+            }),
+        )
+        .route(
+            "/9999",
+            get(|| async {
+                (
+                    [(
+                        header::DATE,
+                        HeaderValue::from_static("Fri, 31 Dec 9999 23:59:59 GMT"),
+                    )],
+                    "",
+                )
+            }),
+        );
+    let server = serve(router, &ca.localhost());
+    let json = JsonTimeSource::new(client_trusting(&ca), server.url("/max"));
+    let est = check(&json, &SystemClock, 3).await.unwrap();
+    assert_eq!(est.offset_ms, i64::MAX);
+    let date = DateHeaderSource::new(client_trusting(&ca), server.url("/9999"));
+    let far = check(&date, &SystemClock, 3).await.unwrap();
+    assert!(far.offset_ms > 200_000_000_000_000, "{far:?}");
+    for est in [est, far] {
+        for force in [false, true] {
+            assert!(
+                matches!(
+                    crate::clock::bound_correction(&est, Step::THIRTY_SECONDS, force),
+                    Err(crate::clock::CorrectionError::TooLarge { .. })
+                ),
+                "{est:?}"
+            );
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -297,7 +365,10 @@ async fn a_slow_server_is_a_timeout() {
     })
     .unwrap();
     let json = JsonTimeSource::new(client, server.url("/v1/time"));
-    assert_eq!(json.sample(&SystemClock).await, Err(ClockError::Timeout));
+    assert_eq!(
+        json.sample(&SystemClock).await,
+        Err(ClockError::Transport(TransportError::Timeout))
+    );
 }
 
 #[test]
@@ -312,7 +383,10 @@ fn dates_in_all_three_http_formats_are_read() {
     }
     for text in ["", "06 Nov 1994", "Sun, 06 Nov 1994 08:49:37 CET", "\u{ff}"] {
         assert!(
-            matches!(parse_date(text.as_bytes()), Err(ClockError::BadResponse(_))),
+            matches!(
+                parse_date(text.as_bytes()),
+                Err(ClockError::Transport(TransportError::BadResponse(_)))
+            ),
             "{text:?}"
         );
     }
