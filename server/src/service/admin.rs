@@ -244,8 +244,9 @@ impl Service {
         Ok(())
     }
 
-    /// Revokes the user's active token and cancels any pending issuance; the
-    /// revocation starts the re-issue cooldown.
+    /// Revokes the user's active token and cancels any pending issuance (one
+    /// transaction, so a racing activation either is revoked too or fails
+    /// with `revoked`); either starts the re-issue cooldown.
     pub async fn revoke_user(
         &self,
         actor: &str,
@@ -254,8 +255,8 @@ impl Service {
         let service_id = self.settings().service_id.clone();
         let now = self.now_ms();
         let store = self.store();
-        let revoked_token_id = store.revoke_active_token(&service_id, user_id, now).await?;
-        let cancelled_issuances = store.cancel_pending_issuances(&service_id, user_id).await?;
+        let (revoked_token_id, cancelled_issuances) =
+            store.revoke_user(&service_id, user_id, now).await?;
         if revoked_token_id.is_none() && cancelled_issuances == 0 {
             return Err(ServiceError::NotFound("active token or pending issuance"));
         }
