@@ -36,11 +36,25 @@ fn rejection_to_error(rejection: &JsonRejection) -> ApiError {
         JsonRejection::JsonDataError(_) => {
             ApiError::bad_request("a field is missing, malformed or of the wrong type")
         }
+        other if caused_by_timeout(other) => ApiError::request_timeout(),
         other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
             ApiError::new(ErrorCode::PayloadTooLarge, "the body is too large")
         }
         _ => ApiError::bad_request("the body could not be read"),
     }
+}
+
+/// Whether reading the body failed because the client paused too long
+/// (`[http] body_timeout_secs`).
+fn caused_by_timeout(rejection: &JsonRejection) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(rejection);
+    while let Some(error) = cause {
+        if error.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        cause = error.source();
+    }
+    false
 }
 
 /// A path parameter extractor whose rejection (say, invalid percent-encoding) is a JSON 400.
