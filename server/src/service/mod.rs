@@ -21,7 +21,7 @@ use crate::mail::Mailer;
 use crate::seal::SealError;
 use crate::store::Store;
 
-pub use admin::{IssuanceCreated, IssueRequest, RevokeOutcome, Role};
+pub use admin::{ApiKeyInfo, IssuanceCreated, IssueRequest, RevokeOutcome, Role};
 pub use rate::Bucket;
 pub use verify::{TokenStatus, VerifyOutcome};
 
