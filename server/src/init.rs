@@ -98,6 +98,12 @@ pub async fn init(options: &InitOptions) -> Result<InitOutput, InitError> {
     if config_path.exists() {
         return Err(InitError::Exists(config_path));
     }
+    // Keys, TLS key and database live here: owner only.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).map_err(io(&dir))?;
+    }
     let keys_dir = dir.join("keys");
     let mut kid_bytes = [0u8; 4];
     SystemRandom::new()
