@@ -129,7 +129,7 @@ impl From<ServiceError> for ApiError {
             },
             E::RateLimited { retry_after_secs } => Self::rate_limited(retry_after_secs),
             E::Internal(detail) => {
-                tracing::error!(%detail, "internal error");
+                tracing::error!(detail = %super::for_log(&detail), "internal error");
                 Self::internal()
             }
         }
