@@ -19,6 +19,16 @@ on_both_engines!(
     the_service_exposes_a_per_user_activation_bucket,
 );
 
+/// method, path, key, body, requests allowed before the limit, Retry-After.
+type Endpoint<'a> = (
+    &'a str,
+    &'a str,
+    Option<&'a str>,
+    Option<&'a Value>,
+    usize,
+    u64,
+);
+
 fn small_limits() -> RateLimits {
     RateLimits {
         time_per_ip: Rate::new(3, 60),
@@ -92,7 +102,7 @@ async fn per_address_limits_on_every_public_endpoint(db: Db) {
     let verify = json!({"user_id": "someone", "code": "123456"});
     let verifier = env.verifier_key.clone();
     // (method, path, key, body, burst size, retry after) per endpoint.
-    let endpoints: Vec<(&str, &str, Option<&str>, Option<&Value>, usize, u64)> = vec![
+    let endpoints: Vec<Endpoint> = vec![
         ("GET", "/v1/time", None, None, 3, 1),
         ("GET", "/activate?v=1", None, None, 0, 1),
         ("POST", "/v1/activations", None, Some(&start), 3, 1),
