@@ -156,6 +156,19 @@ pub enum AdminAction {
         /// A label for people.
         #[arg(long, default_value = "created with the CLI")]
         label: String,
+        /// Lifetime: `90d`, `12h`, `30m`, `45s` or seconds (default: no expiry).
+        #[arg(long, conflicts_with = "expires_at")]
+        expires_in: Option<String>,
+        /// Expiry time, UTC: `2026-06-30` or `2026-06-30T12:00:00Z`.
+        #[arg(long)]
+        expires_at: Option<String>,
+    },
+    /// List the API keys (ID, role, label, times, state; never the keys).
+    ListKeys,
+    /// Revoke an API key: it gets 401 from then on.
+    RevokeKey {
+        /// The key's ID (from list-keys).
+        id: String,
     },
     /// Show the latest audit log entries.
     Audit {
@@ -365,16 +378,35 @@ async fn admin<W: Write>(
             service.unlock_token(ACTOR, &token_id).await.map_err(e)?;
             done(out, json, &serde_json::json!({ "unlocked": token_id }))
         }
-        AdminAction::CreateKey { role, label } => {
+        AdminAction::CreateKey {
+            role,
+            label,
+            expires_in,
+            expires_at,
+        } => {
             let role = Role::parse(&role).ok_or("--role must be admin or verifier")?;
+            let expires_ms = match (expires_in, expires_at) {
+                (Some(text), _) => Some(
+                    service
+                        .now_ms()
+                        .saturating_add(parse_duration_secs(&text)?.saturating_mul(1000)),
+                ),
+                (None, Some(text)) => Some(parse_utc_ms(&text)?),
+                (None, None) => None,
+            };
             let (row, key) = service
-                .create_api_key(ACTOR, role, &label)
+                .create_api_key_expiring(ACTOR, role, &label, expires_ms)
                 .await
                 .map_err(e)?;
             if json {
                 return print_json(
                     out,
-                    &serde_json::json!({ "id": row.id, "role": row.role, "key": key.as_str() }),
+                    &serde_json::json!({
+                        "id": row.id,
+                        "role": row.role,
+                        "expires_ms": row.expires_ms,
+                        "key": key.as_str(),
+                    }),
                 );
             }
             writeln!(
@@ -385,6 +417,33 @@ async fn admin<W: Write>(
                 key.as_str()
             )
             .map_err(w)
+        }
+        AdminAction::ListKeys => {
+            let keys = service.list_api_keys().await.map_err(e)?;
+            if json {
+                return print_json(out, &keys);
+            }
+            let ms = |t: Option<u64>| t.map_or_else(|| "-".to_owned(), |t| t.to_string());
+            for k in keys {
+                writeln!(
+                    out,
+                    "{id}  {role:<8} {state:<7} created_ms={c} expires_ms={x} revoked_ms={r} last_used_ms={u}  {label}",
+                    id = k.key.id,
+                    role = k.key.role,
+                    state = k.state,
+                    c = k.key.created_ms,
+                    x = ms(k.key.expires_ms),
+                    r = ms(k.key.revoked_ms),
+                    u = ms(k.key.last_used_ms),
+                    label = k.key.label,
+                )
+                .map_err(w)?;
+            }
+            Ok(())
+        }
+        AdminAction::RevokeKey { id } => {
+            service.revoke_api_key(ACTOR, &id).await.map_err(e)?;
+            done(out, json, &serde_json::json!({ "revoked": id }))
         }
         AdminAction::Audit { limit } => {
             let entries = service.audit_log(limit, None).await.map_err(e)?;
@@ -418,6 +477,67 @@ fn done<W: Write, T: Serialize>(out: &mut W, json: bool, value: &T) -> Result<()
     }
 }
 
+/// A lifetime: `90d`, `12h`, `30m`, `45s` or a number of seconds.
+fn parse_duration_secs(text: &str) -> Result<u64, String> {
+    let bad = || format!("--expires-in {text:?}: expected e.g. 90d, 12h, 30m, 45s");
+    let text = text.trim();
+    let (number, unit) = match text.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (&text[..i], c),
+        _ => (text, 's'),
+    };
+    let number: u64 = number.parse().map_err(|_| bad())?;
+    let unit = match unit {
+        's' => 1,
+        'm' => 60,
+        'h' => 3600,
+        'd' => 86_400,
+        _ => return Err(bad()),
+    };
+    match number.checked_mul(unit) {
+        Some(secs) if secs > 0 => Ok(secs),
+        _ => Err(bad()),
+    }
+}
+
+/// A UTC time, `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SSZ`, as Unix ms.
+fn parse_utc_ms(text: &str) -> Result<u64, String> {
+    let bad = || format!("--expires-at {text:?}: expected 2026-06-30 or 2026-06-30T12:00:00Z");
+    let (date, time) = match text.split_once('T') {
+        Some((date, time)) => (date, time.strip_suffix('Z').ok_or_else(bad)?),
+        None => (text, "00:00:00"),
+    };
+    let numbers = |s: &str, sep: char| -> Result<Vec<i64>, String> {
+        s.split(sep)
+            .map(|part| part.parse::<i64>().map_err(|_| bad()))
+            .collect()
+    };
+    let (d, t) = (numbers(date, '-')?, numbers(time, ':')?);
+    let (&[year, month, day], &[hour, minute, second]) = (d.as_slice(), t.as_slice()) else {
+        return Err(bad());
+    };
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || !(0..24).contains(&hour)
+        || !(0..60).contains(&minute)
+        || !(0..60).contains(&second)
+        || year < 1970
+    {
+        return Err(bad());
+    }
+    // Howard Hinnant's days_from_civil.
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let secs = days * 86_400 + hour * 3600 + minute * 60 + second;
+    u64::try_from(secs)
+        .map(|s| s.saturating_mul(1000))
+        .map_err(|_| bad())
+}
+
 /// The activation password from an environment variable, or asked twice without echo.
 fn activation_password(env: Option<&str>) -> Result<ActivationPassword, String> {
     let bad = |_| "the activation password must be 4 to 8 digits".to_owned();
@@ -436,4 +556,33 @@ fn activation_password(env: Option<&str>) -> Result<ActivationPassword, String> 
         return Err("the two entries differ".into());
     }
     ActivationPassword::new(first.trim()).map_err(bad)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{parse_duration_secs, parse_utc_ms};
+
+    #[test]
+    fn durations_and_times() {
+        assert_eq!(parse_duration_secs("90d"), Ok(90 * 86_400));
+        assert_eq!(parse_duration_secs("12h"), Ok(12 * 3600));
+        assert_eq!(parse_duration_secs("30m"), Ok(1800));
+        assert_eq!(parse_duration_secs("45"), Ok(45));
+        for bad in ["", "d", "0", "-3d", "3w", "99999999999999999999d"] {
+            assert!(parse_duration_secs(bad).is_err(), "{bad}");
+        }
+        assert_eq!(parse_utc_ms("2026-01-01"), Ok(1_767_225_600_000));
+        assert_eq!(
+            parse_utc_ms("2024-02-29T01:01:00Z"),
+            Ok(1_709_164_800_000 + 3_660_000)
+        );
+        for bad in [
+            "2026-13-01",
+            "2026-01-01T25:00:00Z",
+            "2026-01-01T10:00:00",
+            "x",
+        ] {
+            assert!(parse_utc_ms(bad).is_err(), "{bad}");
+        }
+    }
 }

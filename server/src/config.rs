@@ -60,6 +60,12 @@ pub struct Config {
     /// Lifetimes and limits.
     #[serde(default)]
     pub limits: Limits,
+    /// Connection limits and timeouts of the HTTPS listener.
+    #[serde(default)]
+    pub http: HttpLimits,
+    /// Request rates per client address, user and token.
+    #[serde(default)]
+    pub rate_limits: RateLimits,
 }
 
 /// TLS files (PEM).
@@ -149,6 +155,116 @@ impl Default for Limits {
     }
 }
 
+/// Connection limits and timeouts of the HTTPS listener (`[http]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpLimits {
+    /// Open connections at most; more are closed as soon as accepted.
+    pub max_connections: usize,
+    /// Open connections at most from one client address (IPv6: one /64).
+    pub max_connections_per_ip: usize,
+    /// Longest TLS handshake (seconds).
+    pub tls_handshake_timeout_secs: u64,
+    /// Longest wait for a request's complete headers (seconds); on a
+    /// keep-alive connection counted from the end of the previous answer.
+    pub header_timeout_secs: u64,
+    /// Longest time to receive a request body (seconds).
+    pub body_timeout_secs: u64,
+    /// Longest time from the headers to the answer (seconds).
+    pub request_timeout_secs: u64,
+    /// Longest time a connection may stay idle: a keep-alive connection
+    /// between requests, or a client that does not read the answer (seconds).
+    pub idle_timeout_secs: u64,
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        Self {
+            max_connections: 512,
+            max_connections_per_ip: 64,
+            tls_handshake_timeout_secs: 10,
+            header_timeout_secs: 10,
+            body_timeout_secs: 10,
+            request_timeout_secs: 30,
+            idle_timeout_secs: 30,
+        }
+    }
+}
+
+/// A token bucket: `burst` requests at once, refilled at `per_minute`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rate {
+    /// Requests allowed at once (the bucket's size).
+    pub burst: u32,
+    /// Requests allowed per minute in the long run (the refill rate).
+    pub per_minute: u32,
+}
+
+impl Rate {
+    /// `burst` at once, `per_minute` in the long run.
+    pub const fn new(burst: u32, per_minute: u32) -> Self {
+        Self { burst, per_minute }
+    }
+}
+
+/// Request rates (`[rate_limits]`): per client address on every public
+/// endpoint, and per user or token where the request names one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimits {
+    /// `false` turns every rate limit off (e.g. behind a proxy that limits).
+    pub enabled: bool,
+    /// Keys (addresses, users, tokens) remembered per limit at most; the
+    /// least recently seen are forgotten first.
+    pub max_tracked_keys: usize,
+    /// `GET /v1/time` and `GET /activate`, per client address.
+    pub time_per_ip: Rate,
+    /// `POST /v1/activations` and `…/confirm`, per client address.
+    pub activation_per_ip: Rate,
+    /// Activation attempts per user.
+    pub activation_per_user: Rate,
+    /// `GET /v1/tokens/{id}/status`, per client address.
+    pub token_status_per_ip: Rate,
+    /// `GET /v1/tokens/{id}/status`, per token.
+    pub token_status_per_token: Rate,
+    /// `POST /v1/verify`, per client address (relying parties call from few addresses).
+    pub verify_per_ip: Rate,
+    /// `POST /v1/verify`, per user.
+    pub verify_per_user: Rate,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            max_tracked_keys: 100_000,
+            time_per_ip: Rate::new(30, 60),
+            activation_per_ip: Rate::new(20, 20),
+            activation_per_user: Rate::new(10, 5),
+            token_status_per_ip: Rate::new(30, 60),
+            token_status_per_token: Rate::new(10, 10),
+            verify_per_ip: Rate::new(300, 3000),
+            verify_per_user: Rate::new(20, 20),
+        }
+    }
+}
+
+impl RateLimits {
+    /// Every rate with its key name (for checks and messages).
+    pub fn rates(&self) -> [(&'static str, Rate); 7] {
+        [
+            ("time_per_ip", self.time_per_ip),
+            ("activation_per_ip", self.activation_per_ip),
+            ("activation_per_user", self.activation_per_user),
+            ("token_status_per_ip", self.token_status_per_ip),
+            ("token_status_per_token", self.token_status_per_token),
+            ("verify_per_ip", self.verify_per_ip),
+            ("verify_per_user", self.verify_per_user),
+        ]
+    }
+}
+
 impl Config {
     /// Reads `path`; relative paths in it are relative to its directory;
     /// `ICHIE_SERVER_DATABASE_URL` overrides the database URL.
@@ -215,6 +331,38 @@ impl Config {
             return Err(ConfigError::Invalid(
                 "max_body_bytes must be at least 1024".into(),
             ));
+        }
+        let h = &self.http;
+        if h.max_connections == 0 || h.max_connections_per_ip == 0 {
+            return Err(ConfigError::Invalid(
+                "[http] connection limits must be at least 1".into(),
+            ));
+        }
+        for (name, secs) in [
+            ("tls_handshake_timeout_secs", h.tls_handshake_timeout_secs),
+            ("header_timeout_secs", h.header_timeout_secs),
+            ("body_timeout_secs", h.body_timeout_secs),
+            ("request_timeout_secs", h.request_timeout_secs),
+            ("idle_timeout_secs", h.idle_timeout_secs),
+        ] {
+            if !(1..=3600).contains(&secs) {
+                return Err(ConfigError::Invalid(format!(
+                    "[http] {name} must be 1 to 3600"
+                )));
+            }
+        }
+        let r = &self.rate_limits;
+        if r.max_tracked_keys < 2 {
+            return Err(ConfigError::Invalid(
+                "[rate_limits] max_tracked_keys must be at least 2".into(),
+            ));
+        }
+        for (name, rate) in r.rates() {
+            if rate.burst == 0 || rate.per_minute == 0 {
+                return Err(ConfigError::Invalid(format!(
+                    "[rate_limits] {name}: burst and per_minute must be at least 1"
+                )));
+            }
         }
         Ok(())
     }

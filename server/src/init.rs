@@ -98,6 +98,12 @@ pub async fn init(options: &InitOptions) -> Result<InitOutput, InitError> {
     if config_path.exists() {
         return Err(InitError::Exists(config_path));
     }
+    // Keys, TLS key and database live here: owner only.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).map_err(io(&dir))?;
+    }
     let keys_dir = dir.join("keys");
     let mut kid_bytes = [0u8; 4];
     SystemRandom::new()
@@ -202,6 +208,40 @@ revoke_cooldown_secs = 1200
 verify_window = 1
 # Largest request body in bytes.
 max_body_bytes = 16384
+
+[http]
+# Open connections at most; more are closed as soon as they are accepted.
+max_connections = 512
+# Open connections at most from one client address (IPv6: one /64).
+max_connections_per_ip = 64
+# Longest TLS handshake, in seconds.
+tls_handshake_timeout_secs = 10
+# Longest wait for a request's complete headers; on a keep-alive connection
+# counted from the end of the previous answer.
+header_timeout_secs = 10
+# Longest pause while receiving a request body.
+body_timeout_secs = 10
+# Longest time from the headers to the answer (408 request_timeout).
+request_timeout_secs = 30
+# A connection that moves no byte this long after an answer, or while the
+# client does not read what is sent to it, is closed.
+idle_timeout_secs = 30
+
+[rate_limits]
+# Token buckets: `burst` requests at once, refilled at `per_minute`. Over the
+# limit: 429 rate_limited with Retry-After. Per client address (IPv6: per /64;
+# behind a reverse proxy every client has the proxy's address: raise the
+# per-address limits or set enabled = false and limit at the proxy).
+enabled = true
+# Addresses, users and tokens remembered per limit (bounded memory).
+max_tracked_keys = 100000
+time_per_ip = {{ burst = 30, per_minute = 60 }}            # GET /v1/time, GET /activate
+activation_per_ip = {{ burst = 20, per_minute = 20 }}      # POST /v1/activations, .../confirm
+activation_per_user = {{ burst = 10, per_minute = 5 }}     # activation attempts per user
+token_status_per_ip = {{ burst = 30, per_minute = 60 }}    # GET /v1/tokens/{{id}}/status
+token_status_per_token = {{ burst = 10, per_minute = 10 }}
+verify_per_ip = {{ burst = 300, per_minute = 3000 }}       # POST /v1/verify (relying parties)
+verify_per_user = {{ burst = 20, per_minute = 20 }}
 "#,
         listen = quoted(&options.listen),
         public_url = quoted(&options.public_url),
@@ -256,7 +296,25 @@ fn dev_certificates(public_url: &str) -> Result<(String, String, String), InitEr
 
 #[cfg(test)]
 mod tests {
-    use super::url_host;
+    use super::{InitOptions, config_text, url_host};
+    use crate::config::{Config, HttpLimits, Limits, RateLimits};
+
+    #[test]
+    fn the_written_configuration_states_the_defaults() {
+        let options = InitOptions {
+            dir: "/tmp/x".into(),
+            public_url: "https://127.0.0.1:8443".into(),
+            listen: "127.0.0.1:8443".into(),
+            service_id: "demo".into(),
+            database_url: None,
+        };
+        let text = config_text(&options, "sqlite://x.db", "key-1");
+        let config: Config = toml::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(config.limits, Limits::default());
+        assert_eq!(config.http, HttpLimits::default());
+        assert_eq!(config.rate_limits, RateLimits::default());
+        assert!(config.check().is_ok());
+    }
 
     #[test]
     fn hosts_of_urls() {

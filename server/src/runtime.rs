@@ -42,6 +42,7 @@ pub async fn build_service(config: &Config, clock: Arc<dyn Clock>) -> Result<Ser
             service_id: config.service_id.clone(),
             public_url: config.public_url.clone(),
             limits: config.limits.clone(),
+            rate_limits: config.rate_limits.clone(),
         },
         clock,
         mailer,

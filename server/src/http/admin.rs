@@ -1,4 +1,5 @@
-//! The admin API (admin key): issuances, revocation, unlocking, the audit log.
+//! The admin API (admin key): issuances, revocation, unlocking, the audit
+//! log, API keys.
 
 use axum::Json;
 use axum::Router;
@@ -14,7 +15,7 @@ use zeroize::Zeroizing;
 use super::auth::AdminKey;
 use super::json::{ApiJson, ApiPath};
 use super::{ApiError, AppState};
-use crate::service::{IssuanceCreated, IssueRequest, RevokeOutcome};
+use crate::service::{ApiKeyInfo, IssuanceCreated, IssueRequest, RevokeOutcome, Role};
 use crate::store::{AuditEntry, IssuanceRow};
 
 /// The routes of this resource.
@@ -26,6 +27,79 @@ pub fn router() -> Router<AppState> {
         .route("/v1/admin/users/{user_id}/revoke", post(revoke))
         .route("/v1/admin/tokens/{token_id}/unlock", post(unlock_token))
         .route("/v1/admin/audit", get(audit))
+        .route("/v1/admin/api-keys", post(create_key).get(list_keys))
+        .route("/v1/admin/api-keys/{id}/revoke", post(revoke_key))
+}
+
+#[derive(Deserialize)]
+struct CreateKeyBody {
+    role: String,
+    #[serde(default)]
+    label: Option<String>,
+    /// Lifetime in seconds from now.
+    #[serde(default)]
+    expires_in_secs: Option<u64>,
+    /// Or an absolute expiry (Unix ms).
+    #[serde(default)]
+    expires_ms: Option<u64>,
+}
+
+async fn create_key(
+    State(state): State<AppState>,
+    AdminKey(actor): AdminKey,
+    ApiJson(body): ApiJson<CreateKeyBody>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let role = Role::parse(&body.role)
+        .ok_or_else(|| ApiError::bad_request("role must be admin or verifier"))?;
+    let expires_ms = match (body.expires_in_secs, body.expires_ms) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::bad_request(
+                "give expires_in_secs or expires_ms, not both",
+            ));
+        }
+        (Some(secs), None) => Some(
+            state
+                .service
+                .now_ms()
+                .saturating_add(secs.saturating_mul(1000)),
+        ),
+        (None, at) => at,
+    };
+    let label = body
+        .label
+        .unwrap_or_else(|| "created over the admin API".into());
+    let (row, key) = state
+        .service
+        .create_api_key_expiring(&actor, role, &label, expires_ms)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "id": row.id,
+            "role": row.role,
+            "label": row.label,
+            "created_ms": row.created_ms,
+            "expires_ms": row.expires_ms,
+            "key": key.as_str(),
+        })),
+    ))
+}
+
+async fn list_keys(
+    State(state): State<AppState>,
+    _admin: AdminKey,
+) -> Result<Json<Value>, ApiError> {
+    let keys: Vec<ApiKeyInfo> = state.service.list_api_keys().await?;
+    Ok(Json(json!({ "api_keys": keys })))
+}
+
+async fn revoke_key(
+    State(state): State<AppState>,
+    AdminKey(actor): AdminKey,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<Value>, ApiError> {
+    state.service.revoke_api_key(&actor, &id).await?;
+    Ok(Json(json!({ "revoked": id })))
 }
 
 #[derive(Deserialize)]

@@ -6,6 +6,7 @@ use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
+use ichie_core::wire::ErrorCode;
 use serde::de::DeserializeOwned;
 
 use super::ApiError;
@@ -28,21 +29,32 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 fn rejection_to_error(rejection: &JsonRejection) -> ApiError {
     match rejection {
         JsonRejection::MissingJsonContentType(_) => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            ErrorCode::UnsupportedMediaType,
             "the body must be JSON (Content-Type: application/json)",
         ),
         JsonRejection::JsonSyntaxError(_) => ApiError::bad_request("the body is not valid JSON"),
         JsonRejection::JsonDataError(_) => {
             ApiError::bad_request("a field is missing, malformed or of the wrong type")
         }
-        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            "the body is too large",
-        ),
+        other if caused_by_timeout(other) => ApiError::request_timeout(),
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::new(ErrorCode::PayloadTooLarge, "the body is too large")
+        }
         _ => ApiError::bad_request("the body could not be read"),
     }
+}
+
+/// Whether reading the body failed because the client paused too long
+/// (`[http] body_timeout_secs`).
+fn caused_by_timeout(rejection: &JsonRejection) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(rejection);
+    while let Some(error) = cause {
+        if error.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        cause = error.source();
+    }
+    false
 }
 
 /// A path parameter extractor whose rejection (say, invalid percent-encoding) is a JSON 400.

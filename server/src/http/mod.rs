@@ -6,6 +6,7 @@ mod admin;
 mod auth;
 mod error;
 mod json;
+pub mod limit;
 mod time;
 mod token;
 mod verify;
@@ -36,6 +37,7 @@ pub struct AppState {
 /// The whole API as a router, ready to serve or to call with `oneshot`.
 pub fn app(service: Service) -> Router {
     let max_body = service.settings().limits.max_body_bytes;
+    let state = AppState { service };
     Router::new()
         .merge(time::router())
         .merge(activation::router())
@@ -45,6 +47,10 @@ pub fn app(service: Service) -> Router {
         .merge(web::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            limit::per_ip,
+        ))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(CatchPanicLayer::custom(|_panic| {
             ApiError::internal().into_response()
@@ -52,11 +58,12 @@ pub fn app(service: Service) -> Router {
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|request: &Request<Body>| {
-                    // The path only: never the query, headers or body.
+                    // The path only (never the query, headers or body), cut
+                    // to MAX_LOGGED_CHARS so a client cannot flood the log.
                     tracing::info_span!(
                         "request",
                         method = %request.method(),
-                        path = %request.uri().path(),
+                        path = %for_log(request.uri().path()),
                     )
                 })
                 .on_request(())
@@ -70,7 +77,22 @@ pub fn app(service: Service) -> Router {
                     },
                 ),
         )
-        .with_state(AppState { service })
+        .with_state(state)
+}
+
+/// The longest client-chosen text (path, ID) written to the log whole.
+pub const MAX_LOGGED_CHARS: usize = 128;
+
+/// `text` for the log: at most [`MAX_LOGGED_CHARS`] characters, and when cut,
+/// a marker saying how many more there were (`…[+7872 chars]`).
+pub fn for_log(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(MAX_LOGGED_CHARS) {
+        None => std::borrow::Cow::Borrowed(text),
+        Some((cut, _)) => {
+            let rest = text[cut..].chars().count();
+            std::borrow::Cow::Owned(format!("{}…[+{rest} chars]", &text[..cut]))
+        }
+    }
 }
 
 async fn not_found() -> ApiError {

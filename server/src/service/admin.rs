@@ -79,6 +79,16 @@ pub struct IssuanceCreated {
     pub email_sent: bool,
 }
 
+/// An API key as listed: its record and its state now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiKeyInfo {
+    /// The record (ID, role, label, times).
+    #[serde(flatten)]
+    pub key: ApiKeyRow,
+    /// `active`, `revoked` or `expired`.
+    pub state: &'static str,
+}
+
 /// What a revocation did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RevokeOutcome {
@@ -252,8 +262,9 @@ impl Service {
         Ok(())
     }
 
-    /// Revokes the user's active token and cancels any pending issuance; the
-    /// revocation starts the re-issue cooldown.
+    /// Revokes the user's active token and cancels any pending issuance (one
+    /// transaction, so a racing activation either is revoked too or fails
+    /// with `revoked`); either starts the re-issue cooldown.
     pub async fn revoke_user(
         &self,
         actor: &str,
@@ -262,8 +273,8 @@ impl Service {
         let service_id = self.settings().service_id.clone();
         let now = self.now_ms();
         let store = self.store();
-        let revoked_token_id = store.revoke_active_token(&service_id, user_id, now).await?;
-        let cancelled_issuances = store.cancel_pending_issuances(&service_id, user_id).await?;
+        let (revoked_token_id, cancelled_issuances) =
+            store.revoke_user(&service_id, user_id, now).await?;
         if revoked_token_id.is_none() && cancelled_issuances == 0 {
             return Err(ServiceError::NotFound("active token or pending issuance"));
         }
@@ -309,13 +320,37 @@ impl Service {
         Ok(())
     }
 
-    /// Creates an API key; the key is returned once and only its hash is stored.
+    /// Creates an API key that never expires; the key is returned once and
+    /// only its hash is stored.
     pub async fn create_api_key(
         &self,
         actor: &str,
         role: Role,
         label: &str,
     ) -> Result<(ApiKeyRow, Zeroizing<String>), ServiceError> {
+        self.create_api_key_expiring(actor, role, label, None).await
+    }
+
+    /// Creates an API key that stops working at `expires_ms` (Unix ms) if
+    /// given; the key is returned once and only its hash is stored.
+    pub async fn create_api_key_expiring(
+        &self,
+        actor: &str,
+        role: Role,
+        label: &str,
+        expires_ms: Option<u64>,
+    ) -> Result<(ApiKeyRow, Zeroizing<String>), ServiceError> {
+        let now = self.now_ms();
+        if expires_ms.is_some_and(|expires| expires <= now) {
+            return Err(ServiceError::BadRequest(
+                "the expiry must be in the future".into(),
+            ));
+        }
+        if label.chars().count() > 200 {
+            return Err(ServiceError::BadRequest(
+                "the label must be at most 200 characters".into(),
+            ));
+        }
         let mut bytes = Zeroizing::new([0u8; 32]);
         SystemRandom::new()
             .fill(bytes.as_mut())
@@ -325,7 +360,10 @@ impl Service {
             id: random_id()?,
             role: role.as_str().to_owned(),
             label: label.to_owned(),
-            created_ms: self.now_ms(),
+            created_ms: now,
+            expires_ms,
+            revoked_ms: None,
+            last_used_ms: None,
         };
         self.store()
             .insert_api_key(
@@ -333,23 +371,63 @@ impl Service {
                 digest::digest(&digest::SHA256, key.as_bytes()).as_ref(),
             )
             .await?;
+        let expiry = expires_ms.map_or_else(|| "never".to_owned(), |ms| ms.to_string());
         self.store()
             .audit(
                 row.created_ms,
                 actor,
                 "api_key.create",
                 &row.id,
-                &format!("role={} label={label}", row.role),
+                &format!("role={} label={label} expires_ms={expiry}", row.role),
             )
             .await?;
         Ok((row, key))
     }
 
-    /// The API key presented as a bearer token, if it is one of ours.
+    /// Every API key with its state (never the key or its hash).
+    pub async fn list_api_keys(&self) -> Result<Vec<ApiKeyInfo>, ServiceError> {
+        let now = self.now_ms();
+        Ok(self
+            .store()
+            .list_api_keys()
+            .await?
+            .into_iter()
+            .map(|key| ApiKeyInfo {
+                state: key.state(now),
+                key,
+            })
+            .collect())
+    }
+
+    /// Revokes an API key: from now on it gets 401.
+    pub async fn revoke_api_key(&self, actor: &str, id: &str) -> Result<(), ServiceError> {
+        let now = self.now_ms();
+        if !self.store().revoke_api_key(id, now).await? {
+            return Err(ServiceError::NotFound("unrevoked API key"));
+        }
+        self.store()
+            .audit(now, actor, "api_key.revoke", id, "")
+            .await?;
+        tracing::info!(key = %id, "API key revoked");
+        Ok(())
+    }
+
+    /// The API key presented as a bearer token, if it is one of ours and is
+    /// neither revoked nor expired.
     pub async fn authenticate(&self, key: &str) -> Result<Option<(ApiKeyRow, Role)>, ServiceError> {
         let hash = digest::digest(&digest::SHA256, key.as_bytes());
-        let row = self.store().api_key_by_hash(hash.as_ref()).await?;
-        Ok(row.and_then(|row| Role::parse(&row.role).map(|role| (row, role))))
+        let Some(row) = self.store().api_key_by_hash(hash.as_ref()).await? else {
+            return Ok(None);
+        };
+        let now = self.now_ms();
+        if row.state(now) != "active" {
+            return Ok(None);
+        }
+        let Some(role) = Role::parse(&row.role) else {
+            return Ok(None);
+        };
+        self.store().touch_api_key(&row.id, now).await?;
+        Ok(Some((row, role)))
     }
 
     /// The latest audit log entries.

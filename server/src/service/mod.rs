@@ -4,6 +4,7 @@
 
 mod activation;
 mod admin;
+mod rate;
 mod verify;
 
 use std::fmt;
@@ -14,13 +15,14 @@ use ichie_core::activation::{ActivationError, ErrorCode};
 use ring::rand::{SecureRandom, SystemRandom};
 
 use crate::clock::Clock;
-use crate::config::Limits;
+use crate::config::{Limits, RateLimits};
 use crate::keys::ServerKeys;
 use crate::mail::Mailer;
 use crate::seal::SealError;
 use crate::store::Store;
 
-pub use admin::{IssuanceCreated, IssueRequest, RevokeOutcome, Role};
+pub use admin::{ApiKeyInfo, IssuanceCreated, IssueRequest, RevokeOutcome, Role};
+pub use rate::Bucket;
 pub use verify::{TokenStatus, VerifyOutcome};
 
 /// Why a service call failed. Each variant is one answer the API gives.
@@ -59,6 +61,12 @@ pub enum ServiceError {
     Cooldown {
         /// Seconds until issuing is allowed again.
         seconds_left: u64,
+    },
+    /// Too many requests for one client address, user or token.
+    #[error("rate limited; retry after {retry_after_secs} s")]
+    RateLimited {
+        /// Seconds until the next request may succeed (at least 1).
+        retry_after_secs: u64,
     },
     /// Anything else: logged, answered generically.
     #[error("internal error: {0}")]
@@ -99,6 +107,8 @@ pub struct Settings {
     pub public_url: String,
     /// Lifetimes and limits.
     pub limits: Limits,
+    /// Request rates.
+    pub rate_limits: RateLimits,
 }
 
 /// The service: cheap to clone, shared by every request.
@@ -113,6 +123,7 @@ struct Inner {
     settings: Settings,
     clock: Arc<dyn Clock>,
     mailer: Mailer,
+    limiter: rate::RateLimiter,
 }
 
 impl fmt::Debug for Service {
@@ -136,6 +147,7 @@ impl Service {
             inner: Arc::new(Inner {
                 store,
                 keys,
+                limiter: rate::RateLimiter::new(settings.rate_limits.clone()),
                 settings,
                 clock,
                 mailer,

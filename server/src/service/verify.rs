@@ -2,6 +2,7 @@
 
 use ichie_core::activation::Identifier;
 use ichie_core::otp::{Secret, Totp};
+use ichie_core::wire::VerifyRejection;
 use serde::Serialize;
 
 use super::activation::totp_params;
@@ -16,7 +17,7 @@ pub struct VerifyOutcome {
     pub result: &'static str,
     /// Why it was rejected: `invalid_code`, `replayed`, `locked`, `revoked` or `no_token`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<&'static str>,
+    pub reason: Option<VerifyRejection>,
     /// The accepted step.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub step: Option<u64>,
@@ -31,7 +32,7 @@ impl VerifyOutcome {
         }
     }
 
-    fn rejected(reason: &'static str) -> Self {
+    fn rejected(reason: VerifyRejection) -> Self {
         Self {
             result: "rejected",
             reason: Some(reason),
@@ -73,6 +74,7 @@ impl Service {
         }
         Identifier::new(user_id)
             .map_err(|_| ServiceError::BadRequest("user_id is not a valid identifier".into()))?;
+        self.check_rate(super::Bucket::VerifyUser, user_id)?;
         if code.is_empty() || code.len() > MAX_CODE_LEN || !code.bytes().all(|b| b.is_ascii_digit())
         {
             return Err(ServiceError::BadRequest(
@@ -87,13 +89,13 @@ impl Service {
                 .await?
                 .is_some();
             return Ok(VerifyOutcome::rejected(if revoked {
-                "revoked"
+                VerifyRejection::Revoked
             } else {
-                "no_token"
+                VerifyRejection::NoToken
             }));
         };
         if token.locked {
-            return Ok(VerifyOutcome::rejected("locked"));
+            return Ok(VerifyOutcome::rejected(VerifyRejection::Locked));
         }
         let now = self.now_ms();
         let totp = self.totp(&token)?;
@@ -114,13 +116,25 @@ impl Service {
             return Ok(VerifyOutcome::accepted(step));
         }
         // The conditional update refused: replayed, or locked/revoked meanwhile.
-        let reason = match store.token(&token.token_id).await? {
-            Some(t) if t.state != "active" => "revoked",
-            Some(t) if t.locked => "locked",
-            _ => "replayed",
-        };
-        tracing::info!(token = %token.token_id, reason, "code refused");
+        let reason = self
+            .changed_meanwhile(&token.token_id)
+            .await?
+            .unwrap_or(VerifyRejection::Replayed);
+        tracing::info!(token = %token.token_id, %reason, "code refused");
         Ok(VerifyOutcome::rejected(reason))
+    }
+
+    /// `revoked` or `locked` if the token became so since it was read.
+    async fn changed_meanwhile(
+        &self,
+        token_id: &str,
+    ) -> Result<Option<VerifyRejection>, ServiceError> {
+        Ok(match self.store().token(token_id).await? {
+            Some(t) if t.state != "active" => Some(VerifyRejection::Revoked),
+            Some(t) if t.locked => Some(VerifyRejection::Locked),
+            Some(_) => None,
+            None => Some(VerifyRejection::NoToken),
+        })
     }
 
     async fn count_failure(&self, token: &TokenRow) -> Result<VerifyOutcome, ServiceError> {
@@ -129,7 +143,17 @@ impl Service {
             .store()
             .count_verify_failure(&token.token_id, max)
             .await?;
-        if let Some((failures, true)) = counted {
+        let Some(counted) = counted else {
+            // Not counted: the token was locked (or revoked) after it was read,
+            // so this code arrived after the lock and gets the same answer as
+            // any other code would now.
+            let reason = self
+                .changed_meanwhile(&token.token_id)
+                .await?
+                .unwrap_or(VerifyRejection::Locked);
+            return Ok(VerifyOutcome::rejected(reason));
+        };
+        if let (failures, true) = counted {
             self.store()
                 .audit(
                     self.now_ms(),
@@ -141,7 +165,7 @@ impl Service {
                 .await?;
             tracing::warn!(token = %token.token_id, failures, "token locked after failed verifications");
         }
-        Ok(VerifyOutcome::rejected("invalid_code"))
+        Ok(VerifyOutcome::rejected(VerifyRejection::InvalidCode))
     }
 
     fn totp(&self, token: &TokenRow) -> Result<Totp, ServiceError> {
@@ -166,6 +190,7 @@ impl Service {
         if Identifier::new(token_id).is_err() {
             return Err(ServiceError::NotFound("token"));
         }
+        self.check_rate(super::Bucket::TokenStatusToken, token_id)?;
         let token = self
             .store()
             .token(token_id)

@@ -58,6 +58,14 @@ pub enum StoreError {
     /// A migration failed.
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The SQLite file or its directory could not be created or protected.
+    #[error("database file {path}: {source}")]
+    File {
+        /// The file or directory.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
 }
 
 /// The database: a connection pool and its engine.
@@ -73,6 +81,9 @@ impl Store {
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         sqlx::any::install_default_drivers();
         let backend = Backend::of_url(url)?;
+        if backend == Backend::Sqlite {
+            prepare_sqlite_file(url)?;
+        }
         let options = AnyConnectOptions::from_str(url)?;
         let pool = AnyPoolOptions::new()
             .max_connections(match backend {
@@ -127,6 +138,59 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// Before SQLite opens its file: creates a missing directory 0700 and a
+/// missing database file 0600 (SQLite gives its `-wal` and `-shm` files the
+/// database file's mode), and takes group and other access away from an
+/// existing database file and its `-wal`/`-shm` files. In-memory databases
+/// are left alone.
+fn prepare_sqlite_file(url: &str) -> Result<(), StoreError> {
+    let options = sqlx::sqlite::SqliteConnectOptions::from_str(url)?;
+    let path = options.get_filename();
+    if url.contains(":memory:") || url.contains("mode=memory") || path.as_os_str().is_empty() {
+        return Ok(());
+    }
+    let io = |path: &std::path::Path| {
+        let path = path.to_owned();
+        move |source| StoreError::File { path, source }
+    };
+    if let Some(dir) = path.parent()
+        && !dir.as_os_str().is_empty()
+        && !dir.exists()
+    {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir).map_err(io(dir))?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(io(path)(e)),
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            let file = std::path::PathBuf::from(name);
+            if let Ok(meta) = std::fs::metadata(&file)
+                && meta.permissions().mode() & 0o077 != 0
+            {
+                tracing::warn!(file = %file.display(), "database file was readable by others; now 0600");
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+                    .map_err(io(&file))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Whether an error is a unique-constraint violation (an insert lost a race

@@ -189,21 +189,79 @@ impl Store {
         row.as_ref().map(from_row).transpose()
     }
 
-    /// When the user's latest token was revoked, if ever.
+    /// When the user was last revoked (a token revoked or a pending
+    /// issuance cancelled), if ever.
     pub async fn last_revocation_ms(
         &self,
         service_id: &str,
         user_id: &str,
     ) -> Result<Option<u64>, sqlx::Error> {
         let row = sqlx::query(
-            "SELECT MAX(revoked_ms) AS last FROM tokens \
-             WHERE service_id = $1 AND user_id = $2 AND state = 'revoked'",
+            "SELECT revoked_ms FROM user_revocations WHERE service_id = $1 AND user_id = $2",
         )
         .bind(service_id)
         .bind(user_id)
-        .fetch_one(self.pool())
+        .fetch_optional(self.pool())
         .await?;
-        Ok(row.try_get::<Option<i64>, _>("last")?.map(to_u64))
+        row.map(|r| r.try_get::<i64, _>("revoked_ms").map(to_u64))
+            .transpose()
+    }
+
+    /// Revokes a user in one transaction: cancels the pending issuance, then
+    /// revokes the active token, and records the revocation (which starts the
+    /// re-issue cooldown) if either happened. The (revoked token, cancelled
+    /// issuances).
+    ///
+    /// Against a concurrent activation (issuance `pending → used` and token
+    /// insert, one transaction) exactly one of two things happens: the
+    /// activation commits first, and this revokes the token it created; or
+    /// this cancels the issuance first, and the activation finds it no
+    /// longer pending (`revoked`). On PostgreSQL the cancelling UPDATE waits
+    /// for the activation's row lock on the issuance and then re-checks
+    /// `state = 'pending'`; the token UPDATE that follows, a new statement,
+    /// sees the committed token. On SQLite the two transactions simply run
+    /// one after the other.
+    pub async fn revoke_user(
+        &self,
+        service_id: &str,
+        user_id: &str,
+        now_ms: u64,
+    ) -> Result<(Option<String>, u64), sqlx::Error> {
+        let mut tx = self.pool().begin().await?;
+        let cancelled = sqlx::query(
+            "UPDATE issuances SET state = 'cancelled' \
+             WHERE service_id = $1 AND user_id = $2 AND state = 'pending'",
+        )
+        .bind(service_id)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let token = sqlx::query(
+            "UPDATE tokens SET state = 'revoked', revoked_ms = $3 \
+             WHERE service_id = $1 AND user_id = $2 AND state = 'active' RETURNING token_id",
+        )
+        .bind(service_id)
+        .bind(user_id)
+        .bind(to_i64(now_ms))
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|r| r.try_get::<String, _>("token_id"))
+        .transpose()?;
+        if token.is_some() || cancelled > 0 {
+            sqlx::query(
+                "INSERT INTO user_revocations (service_id, user_id, revoked_ms) \
+                 VALUES ($1, $2, $3) ON CONFLICT (service_id, user_id) \
+                 DO UPDATE SET revoked_ms = excluded.revoked_ms",
+            )
+            .bind(service_id)
+            .bind(user_id)
+            .bind(to_i64(now_ms))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok((token, cancelled))
     }
 
     /// Accepts a code of `step`: only if the token is active, unlocked and
@@ -257,24 +315,5 @@ impl Store {
         .execute(self.pool())
         .await?;
         Ok(done.rows_affected() == 1)
-    }
-
-    /// Revokes the user's active token at `now_ms`; its ID if there was one.
-    pub async fn revoke_active_token(
-        &self,
-        service_id: &str,
-        user_id: &str,
-        now_ms: u64,
-    ) -> Result<Option<String>, sqlx::Error> {
-        let row = sqlx::query(
-            "UPDATE tokens SET state = 'revoked', revoked_ms = $3 \
-             WHERE service_id = $1 AND user_id = $2 AND state = 'active' RETURNING token_id",
-        )
-        .bind(service_id)
-        .bind(user_id)
-        .bind(to_i64(now_ms))
-        .fetch_optional(self.pool())
-        .await?;
-        row.map(|r| r.try_get::<String, _>("token_id")).transpose()
     }
 }

@@ -13,7 +13,7 @@ use ichie_core::activation::{
 };
 use ichie_core::otp::Totp;
 use ichie_server::clock::ManualClock;
-use ichie_server::config::Limits;
+use ichie_server::config::{Limits, RateLimits};
 use ichie_server::keys::ServerKeys;
 use ichie_server::mail::Mailer;
 use ichie_server::service::{Role, Service, Settings};
@@ -74,6 +74,14 @@ impl TestEnv {
     }
 
     pub async fn with_limits(db: Db, limits: Limits) -> Option<Self> {
+        Self::with_all_limits(db, limits, RateLimits::default()).await
+    }
+
+    pub async fn with_rate_limits(db: Db, rate_limits: RateLimits) -> Option<Self> {
+        Self::with_all_limits(db, Limits::default(), rate_limits).await
+    }
+
+    pub async fn with_all_limits(db: Db, limits: Limits, rate_limits: RateLimits) -> Option<Self> {
         let dir = tempfile::tempdir().unwrap();
         let url = match db {
             Db::Sqlite => format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display()),
@@ -96,6 +104,7 @@ impl TestEnv {
                 service_id: SERVICE.into(),
                 public_url: "https://otp.example.com".into(),
                 limits,
+                rate_limits,
             },
             clock.clone(),
             mailer,
@@ -155,6 +164,23 @@ impl TestEnv {
         content_type: Option<&str>,
         body: Option<Vec<u8>>,
     ) -> (StatusCode, Vec<u8>) {
+        let (status, _, bytes) = self
+            .call_from(None, method, path, key, content_type, body)
+            .await;
+        (status, bytes)
+    }
+
+    /// A request as if from client address `from` (none: no connection
+    /// information, as with a bare `oneshot`); status, headers and body.
+    pub async fn call_from(
+        &self,
+        from: Option<&str>,
+        method: &str,
+        path: &str,
+        key: Option<&str>,
+        content_type: Option<&str>,
+        body: Option<Vec<u8>>,
+    ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
         let mut request = Request::builder().method(method).uri(path);
         if let Some(key) = key {
             request = request.header("authorization", format!("Bearer {key}"));
@@ -162,13 +188,20 @@ impl TestEnv {
         if let (Some(ct), Some(_)) = (content_type, body.as_ref()) {
             request = request.header("content-type", ct);
         }
-        let request = request
+        let mut request = request
             .body(body.map(Body::from).unwrap_or_else(Body::empty))
             .unwrap();
+        if let Some(from) = from {
+            let addr: std::net::SocketAddr = format!("{from}:40000").parse().unwrap();
+            request
+                .extensions_mut()
+                .insert(axum::extract::ConnectInfo(addr));
+        }
         let response = self.app.clone().oneshot(request).await.unwrap();
         let status = response.status();
+        let headers = response.headers().clone();
         let bytes = to_bytes(response.into_body(), 1 << 20).await.unwrap();
-        (status, bytes.to_vec())
+        (status, headers, bytes.to_vec())
     }
 
     /// Issues a token to `user` with `password` through the admin API.
@@ -297,6 +330,31 @@ pub fn wrong_code(token: &ActivatedToken, unix_ms: u64) -> String {
         .map(|n| format!("{n:06}"))
         .find(|c| !right.contains(c))
         .unwrap()
+}
+
+/// Runs each listed `async fn(Db)` on SQLite and on PostgreSQL (the test
+/// builds its own environment; on PostgreSQL it returns early when
+/// `TestEnv::with_*` gives `None`).
+#[macro_export]
+macro_rules! on_both_engines {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::common::Db::Sqlite).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::common::Db::Postgres).await;
+                }
+            )*
+        }
+    };
 }
 
 /// Runs each listed `async fn(TestEnv)` on SQLite and on PostgreSQL.
