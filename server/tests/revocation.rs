@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use axum::http::StatusCode;
 use common::{Db, SERVICE, TestEnv};
-use ichie_core::activation::{ActivationPassword, ActivationResult};
+use ichie_core::activation::ActivationResult;
 use ichie_core::wire::{ErrorCode, VerifyRejection};
 use ichie_server::config::RateLimits;
 use serde_json::Value;
@@ -41,10 +41,8 @@ async fn revoke_racing_activation_never_leaves_an_active_token(db: Db) {
     for trial in 0..40 {
         let user = format!("race{trial}");
         env.issue(&user, "2468").await;
-        let verified = env.challenge(&user).await.unwrap();
-        let (awaiting, _) = verified
-            .confirm(&ActivationPassword::new("2468").unwrap())
-            .unwrap();
+        let verified = env.challenge(&user, "2468").await.unwrap();
+        let (awaiting, _) = verified.confirm();
         let confirm = {
             let env = env.clone();
             tokio::spawn(async move {

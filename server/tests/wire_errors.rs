@@ -88,12 +88,25 @@ async fn every_reachable_code_comes_with_its_table_status(db: common::Db) {
         env.call_raw("POST", "/v1/activations", None, j, Some(vec![b' '; 20_000]))
             .await,
     );
-    let (_, request) =
-        ichie_core::activation::ClientActivation::start(common::SERVICE, "a").unwrap();
-    let mut v2: Value = serde_json::from_slice(&request.to_json().unwrap()).unwrap();
-    v2["version"] = json!(2);
-    record(env.call("POST", "/v1/activations", None, Some(&v2)).await);
-    record(env.challenge("nobody").await.unwrap_err());
+    let (_, request) = ichie_core::activation::ClientActivation::start(
+        common::SERVICE,
+        "a",
+        &ichie_core::activation::ActivationPassword::new("1234").unwrap(),
+    )
+    .unwrap();
+    let mut v1: Value = serde_json::from_slice(&request.to_json().unwrap()).unwrap();
+    v1["version"] = json!(1);
+    record(env.call("POST", "/v1/activations", None, Some(&v1)).await);
+    // A confirm for no such activation (a start never says whether a user exists).
+    record(
+        env.call(
+            "POST",
+            "/v1/activations/nope/confirm",
+            None,
+            Some(&json!({"client_mac": "A".repeat(43)})),
+        )
+        .await,
+    );
     record(env.call("GET", "/v1/tokens/nope/status", None, None).await);
     // wrong_password, then locked.
     env.issue("olga", "1234").await;
@@ -102,10 +115,10 @@ async fn every_reachable_code_comes_with_its_table_status(db: common::Db) {
     record(env.issue("olga", "1234").await);
     // revoked: the issuance is cancelled between challenge and confirm.
     env.issue("pia", "1234").await;
-    let verified = env.challenge("pia").await.unwrap();
+    let verified = env.challenge("pia", "1234").await.unwrap();
     env.call("POST", "/v1/admin/users/pia/revoke", Some(&admin), None)
         .await;
-    let (status, bytes, _) = env.confirm(verified, "1234").await;
+    let (status, bytes, _) = env.confirm(verified).await;
     record((status, serde_json::from_slice(&bytes).unwrap()));
     record(env.issue("pia", "1234").await);
     // rate_limited: the second /v1/time.

@@ -100,7 +100,7 @@ impl From<ServiceError> for ApiError {
             E::BadRequest(message) => Self::bad_request(message),
             E::VersionUnsupported(v) => Self::new(
                 ErrorCode::VersionUnsupported,
-                format!("activation protocol version {v} is not supported (this server speaks 1)"),
+                format!("activation protocol version {v} is not supported (this server speaks 2)"),
             ),
             E::UnknownOrExpired => Self::new(
                 ErrorCode::UnknownOrExpired,

@@ -45,6 +45,11 @@ impl Service {
         if request.version != activation::VERSION {
             return Err(ServiceError::VersionUnsupported(request.version));
         }
+        // Per user, whether or not the user exists (so the limit reveals nothing).
+        self.check_rate(
+            super::rate::Bucket::ActivationUser,
+            &format!("{}\u{0}{}", request.service_id, request.user_id),
+        )?;
         let now = self.now_ms();
         let store = self.store();
         store.purge_expired_activations(now).await?;
