@@ -19,8 +19,8 @@ use axum_server::Handle;
 use ichie_core::activation::{
     ActivationChallenge, ActivationClient, ActivationClientError, ActivationConfirm,
     ActivationError, ActivationPassword, ActivationRequest, ActivationTarget, ChallengeIds,
-    ClientActivation, Identifier, PendingActivation, PinnedKey, Prs, RemoteTokenState,
-    SIGNATURE_LABEL, SigningKey, TotpParams, respond_with,
+    ClientActivation, Identifier, PendingActivation, PinnedKey, Prs, RemoteTokenState, SigningKey,
+    TotpParams, respond_with, sign_challenge,
 };
 use ichie_core::app::{App, AppError, ClockPolicy};
 use ichie_core::clock::SystemClock;
@@ -29,8 +29,6 @@ use ichie_core::otp::{Algorithm, Digits, Step};
 use ichie_core::token::{Origin, OtpParams, TokenState};
 use ichie_core::vault::{VaultKey, VaultOptions};
 use ichie_e2e::Server;
-use ring::digest;
-use ring::signature::Ed25519KeyPair;
 use serde_json::{Value, json};
 
 /// An app with a fresh vault.
@@ -292,7 +290,7 @@ enum Tamper {
     SwapServerShare,
     /// A rogue server whose own signing key the phone pins: re-signs the
     /// real challenge under that key, naming it with this key ID.
-    Resign(Arc<Ed25519KeyPair>, Identifier),
+    Resign(Arc<SigningKey>),
     /// Forwards the first confirm (the server acts on it), then loses the answer.
     LoseFirstConfirmAnswer(Loss),
 }
@@ -373,13 +371,11 @@ async fn mitm_forward(State(mitm): State<Mitm>, request: Request) -> Response {
             challenge["server_share"] = json!("4gbnYpDY4g4bYfXxqj9NQL5kRo2fA9tzzGHPZqO-XSs");
             bytes = serde_json::to_vec(&challenge).unwrap();
         }
-        Tamper::Resign(key, key_id) if is_challenge => {
+        Tamper::Resign(key) if is_challenge => {
             let request = ActivationRequest::from_json(&body).unwrap();
             let mut challenge = ActivationChallenge::from_json(&bytes).unwrap();
-            challenge.key_id = key_id.clone();
-            let th = transcript_hash(&request, &challenge);
-            let signature = key.sign(&[SIGNATURE_LABEL, &th].concat());
-            challenge.signature.copy_from_slice(signature.as_ref());
+            challenge.key_id = Identifier::new(key.key_id()).unwrap();
+            sign_challenge(&request, &mut challenge, key);
             bytes = challenge.to_json().unwrap();
         }
         Tamper::LoseFirstConfirmAnswer(loss)
@@ -417,33 +413,6 @@ fn lost_answer(loss: Loss) -> Response {
         )
             .into_response(),
     }
-}
-
-/// `TH` as `core/src/activation/transcript.rs` makes it (not public): a
-/// label, then 13 fields, each behind its u32 big-endian length; SHA-256.
-fn transcript_hash(request: &ActivationRequest, challenge: &ActivationChallenge) -> Vec<u8> {
-    let params = challenge.params;
-    let fields: [&[u8]; 13] = [
-        &request.version.to_be_bytes(),
-        request.service_id.as_str().as_bytes(),
-        request.user_id.as_str().as_bytes(),
-        &request.client_nonce,
-        &request.client_share,
-        challenge.activation_id.as_str().as_bytes(),
-        challenge.issuance_id.as_str().as_bytes(),
-        &challenge.server_share,
-        &challenge.server_time_ms.to_be_bytes(),
-        params.algorithm.name().as_bytes(),
-        &[params.digits.get()],
-        &params.period.as_secs().to_be_bytes(),
-        challenge.key_id.as_str().as_bytes(),
-    ];
-    let mut bytes = b"ichie-activation-v2 transcript".to_vec();
-    for field in fields {
-        bytes.extend_from_slice(&u32::try_from(field.len()).unwrap().to_be_bytes());
-        bytes.extend_from_slice(field);
-    }
-    digest::digest(&digest::SHA256, &bytes).as_ref().to_vec()
 }
 
 /// Serves `router` on 127.0.0.1 over TLS with a certificate from a fresh CA;
@@ -636,14 +605,8 @@ async fn a_rogue_server_relaying_to_the_real_one_gets_no_token_and_no_password()
     let genuine = server.issue("hachiro", password).await;
     // The phishing link: the rogue's URL and the rogue's key, for a service
     // the app does not know and the user agreed to trust.
-    let rogue_key = SigningKey::from_seed("evil", &[66; 32]).unwrap();
-    let rogue = mitm_for(
-        &server,
-        Tamper::Resign(
-            Arc::new(Ed25519KeyPair::from_seed_unchecked(&[66; 32]).unwrap()),
-            Identifier::new("evil").unwrap(),
-        ),
-    );
+    let rogue_key = Arc::new(SigningKey::from_seed("evil", &[66; 32]).unwrap());
+    let rogue = mitm_for(&server, Tamper::Resign(Arc::clone(&rogue_key)));
     let (rogue_url, rogue_ca, handle) = start_mitm(rogue.clone());
     let forged = ActivationTarget {
         base_url: rogue_url,
@@ -653,7 +616,7 @@ async fn a_rogue_server_relaying_to_the_real_one_gets_no_token_and_no_password()
     let mut phone = phone_trusting(&server, rogue_ca);
     let err = phone.activate(&forged, password).await.unwrap_err();
     // The app accepted the re-signed challenge and confirmed, but its
-    // transcript names the rogue's key ID, so the real server's does not
+    // transcript holds the rogue's key, so the real server's does not
     // match: to both sides it looks like a wrong password.
     assert!(
         matches!(
@@ -700,50 +663,43 @@ async fn a_rogue_server_relaying_to_the_real_one_gets_no_token_and_no_password()
     assert_eq!(verdict["result"], "accepted", "{verdict}");
 }
 
+/// A rogue that calls its own key by the real key's ID: the transcript
+/// holds the signer's public key, not only its ID, so the relay fails like
+/// any other; the rogue gets no token and never becomes a token's server.
 #[tokio::test(flavor = "multi_thread")]
-async fn a_rogue_relaying_under_the_real_key_id_is_a_blind_pipe() {
+async fn a_rogue_relaying_under_the_real_key_id_gets_nothing() {
     let server = Server::start().await;
     let password = "61829374";
     let genuine = server.issue("jiichiro", password).await;
-    // The transcript names the key ID, not the public key: a rogue that
-    // calls its own key by the real key's ID signs the very transcript the
-    // real server signed, and the relay goes through.
-    let rogue_key = SigningKey::from_seed(&genuine.pinned[0].key_id, &[66; 32]).unwrap();
-    let rogue = mitm_for(
-        &server,
-        Tamper::Resign(
-            Arc::new(Ed25519KeyPair::from_seed_unchecked(&[66; 32]).unwrap()),
-            Identifier::new(&genuine.pinned[0].key_id).unwrap(),
-        ),
-    );
+    let rogue_key = Arc::new(SigningKey::from_seed(&genuine.pinned[0].key_id, &[66; 32]).unwrap());
+    let rogue = mitm_for(&server, Tamper::Resign(Arc::clone(&rogue_key)));
     let (rogue_url, rogue_ca, handle) = start_mitm(rogue.clone());
     let forged = ActivationTarget {
-        base_url: rogue_url.clone(),
+        base_url: rogue_url,
         pinned: vec![rogue_key.pinned()],
         ..genuine.clone()
     };
     let mut phone = phone_trusting(&server, rogue_ca);
-    phone.activate(&forged, password).await.unwrap();
-    // The token is the real server's, its seed shared by the phone and the
-    // server alone: the rogue saw no password and not even the token ID.
-    let mine = issuances_of(&server, "jiichiro").await;
-    let token_id = mine[0]["token_id"].as_str().unwrap();
-    let Origin::Activated(binding) = &phone.app.tokens()[0].origin else {
-        panic!("not activated")
-    };
-    assert_eq!(binding.token_id, token_id);
+    let err = phone.activate(&forged, password).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            AppError::Activation(ActivationClientError::WrongPassword { attempts_left: 4 })
+        ),
+        "{err:?}"
+    );
+    assert!(phone.app.tokens().is_empty());
     for exchange in rogue.seen.lock().unwrap().iter() {
         for body in [&exchange.request, &exchange.answer] {
-            assert!(
-                !contains(body, password) && !contains(body, token_id),
-                "{exchange:?}"
-            );
+            assert!(!contains(body, password), "{exchange:?}");
         }
     }
-    let verdict = server.verify("jiichiro", &phone.code(0)).await;
-    assert_eq!(verdict["result"], "accepted", "{verdict}");
-    // What the rogue keeps: the token's status checks go through it.
-    assert_eq!(binding.base_url, rogue_url);
+    let mine = issuances_of(&server, "jiichiro").await;
+    assert_eq!(
+        (mine[0]["state"].as_str(), &mine[0]["token_id"]),
+        (Some("pending"), &Value::Null),
+        "{mine:?}"
+    );
     handle.shutdown();
 }
 

@@ -87,7 +87,7 @@ impl ClientActivation {
             .iter()
             .find(|k| k.key_id == challenge.key_id.as_str())
             .ok_or_else(|| ActivationError::UnknownKeyId(challenge.key_id.to_string()))?;
-        let th = transcript_hash(&self.request, challenge);
+        let th = transcript_hash(&self.request, challenge, &key.public_key);
         signature::UnparsedPublicKey::new(&signature::ED25519, &key.public_key)
             .verify(&signed_message(&th), &challenge.signature)
             .map_err(|_| ActivationError::BadSignature)?;

@@ -49,7 +49,7 @@ pub use server::{ChallengeIds, PendingActivation, SigningKey, respond};
 #[doc(hidden)]
 pub use client::start_with;
 #[doc(hidden)]
-pub use server::respond_with;
+pub use server::{respond_with, sign_challenge};
 
 /// The protocol version this module speaks.
 pub const VERSION: u32 = 2;

@@ -155,7 +155,7 @@ pub fn respond_with(
         key_id: key.key_id.clone(),
         signature: [0u8; 64],
     };
-    let th = transcript_hash(request, &challenge);
+    let th = transcript_hash(request, &challenge, &key.public_key());
     challenge.signature = key.sign(&th);
     let pending = PendingActivation {
         keys: SessionKeys::derive(th, &isk)?,
@@ -166,6 +166,18 @@ pub fn respond_with(
         user_id: request.user_id.clone(),
     };
     Ok((pending, challenge))
+}
+
+/// Signs `challenge` (as it stands, key ID included) with `key`: for tests
+/// that play a rogue server re-signing a real challenge.
+#[doc(hidden)]
+pub fn sign_challenge(
+    request: &ActivationRequest,
+    challenge: &mut ActivationChallenge,
+    key: &SigningKey,
+) {
+    let th = transcript_hash(request, challenge, &key.public_key());
+    challenge.signature = key.sign(&th);
 }
 
 /// What the server keeps between the challenge and the confirm request: the

@@ -204,7 +204,7 @@ fn cpace_refuses_the_neutral_element_and_non_encodings() {
     let (_, mut challenge) =
         respond(&request, IDS, &prs("1234"), OtpParams::default(), NOW, &key).unwrap();
     challenge.server_share = identity;
-    challenge.signature = key.sign(&transcript_hash(&request, &challenge));
+    sign_challenge(&request, &mut challenge, &key);
     assert_eq!(
         client
             .accept_challenge(&challenge, &[key.pinned()])
@@ -414,7 +414,7 @@ fn a_rogue_server_tests_exactly_one_guess_per_run() {
             .accept_challenge(&challenge, &[rogue.pinned()])
             .unwrap()
             .confirm();
-        let th = transcript_hash(&request, &challenge);
+        let th = transcript_hash(&request, &challenge, &rogue.public_key());
         let ci = channel_identifier(&request.service_id, &request.user_id);
         let mut matches = Vec::new();
         let candidates = (4000..5000).map(|n| format!("{n:04}"));
@@ -510,12 +510,17 @@ fn every_signed_field_is_covered_by_the_signature() {
         let (_, mut request) = ClientActivation::start("svc", "alice", &password("0042")).unwrap();
         let (_, mut challenge) =
             respond(&request, IDS, &prs("0042"), OtpParams::default(), NOW, &key).unwrap();
-        let before = transcript_bytes(&request, &challenge);
+        let pk = key.public_key();
+        let before = transcript_bytes(&request, &challenge, &pk);
         edit(&mut request, &mut challenge);
-        assert_ne!(transcript_bytes(&request, &challenge), before, "{what}");
+        assert_ne!(
+            transcript_bytes(&request, &challenge, &pk),
+            before,
+            "{what}"
+        );
         let verify = signature::UnparsedPublicKey::new(&signature::ED25519, &key.public_key())
             .verify(
-                &super::transcript::signed_message(&transcript_hash(&request, &challenge)),
+                &super::transcript::signed_message(&transcript_hash(&request, &challenge, &pk)),
                 &challenge.signature,
             );
         assert!(verify.is_err(), "{what} is not signed");
@@ -934,8 +939,11 @@ fn compute(inputs: &Inputs) -> Vec<(String, String)> {
         b"",
     );
     put("ISK", hex(*isk));
-    put("transcript", hex(transcript_bytes(&request, &challenge)));
-    let th = transcript_hash(&request, &challenge);
+    put(
+        "transcript",
+        hex(transcript_bytes(&request, &challenge, &key.public_key())),
+    );
+    let th = transcript_hash(&request, &challenge, &key.public_key());
     put("TH", hex(th));
     put("signature", hex(challenge.signature));
     put(
@@ -1156,6 +1164,8 @@ fn worked_example_agrees_with_independent_references() {
     assert!(
         transcript.starts_with(b"ichie-activation-v2 transcript\x00\x00\x00\x04\x00\x00\x00\x02")
     );
+    // ...and ends with the signer's public key behind its length.
+    assert!(transcript.ends_with(&[&[0, 0, 0, 32][..], &bytes("signing_public_key")].concat()));
     assert_eq!(sha2::Sha256::digest(&transcript).to_vec(), bytes("TH"));
     let prk = mac(&bytes("TH"), &[&bytes("ISK")]);
     assert_eq!(prk, bytes("PRK"));

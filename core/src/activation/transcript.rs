@@ -1,5 +1,5 @@
 //! The transcript: canonical bytes of both messages (both CPace shares
-//! included) and their hash `TH`.
+//! included) and the signer's public key, and their hash `TH`.
 //!
 //! The JSON is only transport; what both sides hash (and the server signs) is
 //! this encoding: a fixed domain label, then every field as a 4-byte big-endian
@@ -15,15 +15,19 @@ pub(crate) const TRANSCRIPT_LABEL: &[u8] = b"ichie-activation-v2 transcript";
 /// `TH`: SHA-256 of the canonical transcript.
 pub(crate) type TranscriptHash = [u8; 32];
 
-/// The canonical bytes of the request and the challenge (its signature excluded).
+/// The canonical bytes of the request, the challenge (its signature
+/// excluded) and the public key of the signing key: the app uses the key it
+/// pinned, the server its own, so a challenge re-signed under another key
+/// that borrows the key ID gives the two sides different transcripts.
 pub(crate) fn transcript_bytes(
     request: &ActivationRequest,
     challenge: &ActivationChallenge,
+    signer_public_key: &[u8; 32],
 ) -> Vec<u8> {
     let mut out = Vec::with_capacity(512);
     out.extend_from_slice(TRANSCRIPT_LABEL);
     let params = challenge.params;
-    let fields: [&[u8]; 13] = [
+    let fields: [&[u8]; 14] = [
         &request.version.to_be_bytes(),
         request.service_id.as_str().as_bytes(),
         request.user_id.as_str().as_bytes(),
@@ -37,6 +41,7 @@ pub(crate) fn transcript_bytes(
         &[params.digits.get()],
         &params.period.as_secs().to_be_bytes(),
         challenge.key_id.as_str().as_bytes(),
+        signer_public_key,
     ];
     for field in fields {
         // Every field is at most 128 bytes (identifiers) or fixed, so the
@@ -51,8 +56,9 @@ pub(crate) fn transcript_bytes(
 pub(crate) fn transcript_hash(
     request: &ActivationRequest,
     challenge: &ActivationChallenge,
+    signer_public_key: &[u8; 32],
 ) -> TranscriptHash {
-    let bytes = transcript_bytes(request, challenge);
+    let bytes = transcript_bytes(request, challenge, signer_public_key);
     let mut th = [0u8; 32];
     th.copy_from_slice(digest::digest(&digest::SHA256, &bytes).as_ref());
     th
