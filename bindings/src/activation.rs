@@ -133,19 +133,12 @@ pub(crate) fn checked_link_target(
     trust_unknown_service: bool,
 ) -> Result<ActivationTarget, IchieError> {
     let link = ActivationLink::parse(link)?;
-    let directory = directory(directory_json)?;
-    match directory.check_link(&link)? {
-        LinkCheck::Known { .. } => directory
-            .target(link.service_id.as_str(), link.user_id.as_str())?
-            .ok_or_else(|| IchieError::NoMatch {
-                query: link.service_id.to_string(),
-            }),
-        LinkCheck::Unknown { .. } if trust_unknown_service => Ok(link.into()),
-        _ => Err(IchieError::UnconfirmedService {
+    directory(directory_json)?
+        .link_target(&link, trust_unknown_service)?
+        .ok_or_else(|| IchieError::UnconfirmedService {
             host: link.host().to_owned(),
             key_fingerprint: link.pinned.fingerprint(),
-        }),
-    }
+        })
 }
 
 /// The target a service directory gives for a service and user.

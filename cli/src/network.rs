@@ -58,30 +58,30 @@ fn target(args: &ActivateArgs) -> Result<(ActivationTarget, Option<String>), Cli
         } else {
             load_directory(&path)?
         };
-        return match directory.check_link(&link).map_err(AppError::from)? {
-            LinkCheck::Known { name } => {
-                let target = directory
-                    .target(link.service_id.as_str(), link.user_id.as_str())
-                    .map_err(AppError::from)?
-                    .ok_or_else(|| CliError::UnknownService(link.service_id.to_string(), path))?;
-                Ok((target, Some(name)))
-            }
+        let name = match directory.check_link(&link).map_err(AppError::from)? {
+            LinkCheck::Known { name } => Some(name),
             LinkCheck::Unknown {
                 host,
                 key_fingerprint,
             } => {
-                if args.trust_new_service || confirm_new_service(&link, &host, &key_fingerprint)? {
-                    Ok((link.into(), None))
-                } else {
-                    Err(CliError::UntrustedService {
+                let confirmed =
+                    args.trust_new_service || confirm_new_service(&link, &host, &key_fingerprint)?;
+                if !confirmed {
+                    return Err(CliError::UntrustedService {
                         service: link.service_id.to_string(),
                         host,
                         fingerprint: key_fingerprint,
-                    })
+                    });
                 }
+                None
             }
-            _ => Err(CliError::UnknownService(link.service_id.to_string(), path)),
+            _ => None,
         };
+        let target = directory
+            .link_target(&link, true)
+            .map_err(AppError::from)?
+            .ok_or_else(|| CliError::UnknownService(link.service_id.to_string(), path))?;
+        return Ok((target, name));
     }
     let (Some(service), Some(user)) = (&args.service, &args.user) else {
         return Err(CliError::NothingToActivate);

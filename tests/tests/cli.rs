@@ -71,6 +71,19 @@ impl Cli {
     fn ca(&self) -> &str {
         self.ca.to_str().unwrap()
     }
+
+    /// A service directory listing `server` as "E2E Bank"; its path.
+    fn write_directory(&self, server: &Server) -> PathBuf {
+        let directory = self.dir.path().join("services.json");
+        let entry = serde_json::json!({ "services": [{
+            "service_id": server.init.service_id,
+            "name": "E2E Bank",
+            "base_url": server.url,
+            "keys": [{ "key_id": server.init.signing_key_id, "public_key": server.init.signing_public_key }],
+        }]});
+        std::fs::write(&directory, entry.to_string()).unwrap();
+        directory
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -185,14 +198,7 @@ async fn activate_by_service_and_user_through_a_service_directory() {
     let server = Server::start().await;
     server.admin().issue("yuki", "7531").await.unwrap();
     let cli = Cli::new(&server);
-    let directory = cli.dir.path().join("services.json");
-    let entry = serde_json::json!({ "services": [{
-        "service_id": server.init.service_id,
-        "name": "E2E Bank",
-        "base_url": server.url,
-        "keys": [{ "key_id": server.init.signing_key_id, "public_key": server.init.signing_public_key }],
-    }]});
-    std::fs::write(&directory, entry.to_string()).unwrap();
+    let directory = cli.write_directory(&server);
     let dir_arg = directory.to_str().unwrap();
 
     let unknown = cli.run(
@@ -236,14 +242,7 @@ async fn a_forged_link_for_a_known_service_is_refused() {
     let server = Server::start().await;
     let issued = server.admin().issue("hana", "2468").await.unwrap();
     let cli = Cli::new(&server);
-    let directory = cli.dir.path().join("services.json");
-    let entry = serde_json::json!({ "services": [{
-        "service_id": server.init.service_id,
-        "name": "E2E Bank",
-        "base_url": server.url,
-        "keys": [{ "key_id": server.init.signing_key_id, "public_key": server.init.signing_public_key }],
-    }]});
-    std::fs::write(&directory, entry.to_string()).unwrap();
+    let directory = cli.write_directory(&server);
     let dir_arg = directory.to_str().unwrap();
     // A listener that counts whoever connects: the rogue server.
     let rogue = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

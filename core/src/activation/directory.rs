@@ -165,6 +165,22 @@ impl ServiceDirectory {
         })
     }
 
+    /// What to activate from `link`: for a listed service, its directory
+    /// entry (after [`Self::check_link`] found the link matching); for an
+    /// unlisted one, the link itself once the user confirmed its host and
+    /// key fingerprint, else `None`.
+    pub fn link_target(
+        &self,
+        link: &ActivationLink,
+        user_confirmed: bool,
+    ) -> Result<Option<ActivationTarget>, ActivationError> {
+        match self.check_link(link)? {
+            LinkCheck::Known { .. } => self.target(link.service_id.as_str(), link.user_id.as_str()),
+            LinkCheck::Unknown { .. } if user_confirmed => Ok(Some(link.clone().into())),
+            LinkCheck::Unknown { .. } => Ok(None),
+        }
+    }
+
     /// What to activate for `user_id` at `service_id`; `None` if the service is unknown.
     pub fn target(
         &self,
@@ -289,6 +305,22 @@ mod tests {
             );
             assert!(err.to_string().contains("forged"), "{err}");
         }
+    }
+
+    #[test]
+    fn a_link_target_comes_from_the_directory_or_the_users_confirmation() {
+        let (dir, link) = directory_and_link("https://otp.example.com", "k1", [3; 32]);
+        let target = dir.link_target(&link, false).unwrap().unwrap();
+        assert_eq!(target.base_url, "https://otp.example.com");
+        assert_eq!(target.user_id.as_str(), "taro");
+        let (dir, forged) = directory_and_link("https://evil.example", "k1", [3; 32]);
+        assert!(dir.link_target(&forged, true).is_err());
+        let unknown = ServiceDirectory::default();
+        assert_eq!(unknown.link_target(&link, false).unwrap(), None);
+        assert_eq!(
+            unknown.link_target(&link, true).unwrap().unwrap().pinned,
+            vec![link.pinned.clone()]
+        );
     }
 
     #[test]
