@@ -16,7 +16,7 @@ use ichie_core::token::TokenId;
 use tokio::sync::Mutex;
 
 use crate::activation::{self, ActivationReport, StatusOutcome};
-use crate::clock::{self, ClockReport, WallClock};
+use crate::clock::{self, ClockEstimate, ClockReport, WallClock};
 use crate::error::IchieError;
 use crate::https;
 use crate::otp::Algorithm;
@@ -54,6 +54,9 @@ pub struct TokenView {
     pub state: TokenState,
     /// The server a token was activated with, if any.
     pub server: Option<String>,
+    /// The clock correction (ms) the codes were computed with: show it when
+    /// it is not zero.
+    pub clock_correction_ms: i64,
 }
 
 impl From<app::TokenView> for TokenView {
@@ -74,6 +77,7 @@ impl From<app::TokenView> for TokenView {
             ms_until_next: v.ms_until_next,
             state: v.state.into(),
             server: v.server.clone(),
+            clock_correction_ms: v.clock_correction_ms,
         }
     }
 }
@@ -299,9 +303,23 @@ impl IchieApp {
         self.lock().clock_correction_ms()
     }
 
-    /// Stores a clock correction applied to every code from now on.
+    /// Stores a clock correction applied to every code from now on (a value
+    /// the user typed; never beyond ±24 h).
     pub fn set_clock_correction(&self, correction_ms: i64) -> Result<(), IchieError> {
         Ok(self.lock().set_clock_correction(correction_ms)?)
+    }
+
+    /// "Correct automatically": stores the offset a clock check measured
+    /// (`check_clock`'s `estimate`) as the correction, within the core's
+    /// bound: beyond 5 minutes only with `force`, never beyond 24 h or when
+    /// the measurement is too uncertain for the tokens' steps
+    /// (`IchieError::CorrectionRefused`). Returns the correction stored.
+    pub fn apply_clock_estimate(
+        &self,
+        estimate: ClockEstimate,
+        force: bool,
+    ) -> Result<i64, IchieError> {
+        Ok(self.lock().apply_clock_estimate(&estimate.into(), force)?)
     }
 
     /// The time codes are computed for (device clock plus correction), Unix ms.

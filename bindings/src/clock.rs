@@ -53,6 +53,17 @@ impl From<clock::ClockEstimate> for ClockEstimate {
     }
 }
 
+impl From<ClockEstimate> for clock::ClockEstimate {
+    fn from(e: ClockEstimate) -> Self {
+        Self {
+            offset_ms: e.offset_ms,
+            uncertainty_ms: e.uncertainty_ms,
+            round_trip_ms: e.round_trip_ms,
+            samples: e.samples as usize,
+        }
+    }
+}
+
 /// Whether a clock is good enough for codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum ClockVerdict {

@@ -62,6 +62,15 @@ pub enum IchieError {
         /// Server time minus device time, in milliseconds.
         offset_ms: i64,
     },
+    /// A clock correction was not stored: beyond 24 h, too uncertain, or
+    /// beyond 5 minutes without `force` (`needs_force`).
+    #[error("clock correction refused: {reason}")]
+    CorrectionRefused {
+        /// Why, in words.
+        reason: String,
+        /// Whether forcing would store it.
+        needs_force: bool,
+    },
     /// The vault holds as many tokens as it may.
     #[error("the vault is full: it holds at most {limit} tokens")]
     VaultFull {
@@ -166,7 +175,10 @@ impl From<AppError> for IchieError {
             AppError::Activation(e) => e.into(),
             AppError::Protocol(e) => input_protocol_error(e),
             AppError::ClockOff { offset_ms } => Self::ClockOff { offset_ms },
-            e @ AppError::Correction(_) => Self::InvalidInput { reason: text(&e) },
+            AppError::Correction(e) => Self::CorrectionRefused {
+                reason: text(&e),
+                needs_force: matches!(e, ichie_core::clock::CorrectionError::NeedsForce { .. }),
+            },
             AppError::Ambiguous { query, names } => Self::Ambiguous { query, names },
             e @ (AppError::NotHotp(_) | AppError::BadPosition { .. }) => {
                 Self::InvalidInput { reason: text(&e) }

@@ -230,11 +230,33 @@ fn garbage_tokens_and_ids_are_typed_errors() {
     for correction in [i64::MIN, i64::MAX] {
         assert_err!(
             app.set_clock_correction(correction),
-            IchieError::InvalidInput { .. }
+            IchieError::CorrectionRefused {
+                needs_force: false,
+                ..
+            }
         );
         let _ = app.list();
     }
     app.set_clock_correction(0).unwrap();
+    // Absurd measurements handed back to "correct automatically".
+    for (offset_ms, uncertainty_ms, force) in [
+        (i64::MIN, 0, true),
+        (i64::MAX, u64::MAX, true),
+        (600_000, 0, false),
+        (1_000, u64::MAX, true),
+    ] {
+        let estimate = ichie_ffi::ClockEstimate {
+            offset_ms,
+            uncertainty_ms,
+            round_trip_ms: u64::MAX,
+            samples: u32::MAX,
+        };
+        assert_err!(
+            app.apply_clock_estimate(estimate, force),
+            IchieError::CorrectionRefused { .. }
+        );
+        assert_eq!(app.clock_correction_ms(), 0);
+    }
     for bytes in [vec![], vec![0; 3], b"ICHIEBAK".to_vec(), vec![0xff; 4096]] {
         assert_err!(
             app.import_backup(bytes, "pass".into()),
@@ -266,7 +288,7 @@ fn absurd_clocks_do_not_panic() {
         for correction in [i64::MIN, i64::MAX] {
             assert_err!(
                 app.set_clock_correction(correction),
-                IchieError::InvalidInput { .. }
+                IchieError::CorrectionRefused { .. }
             );
         }
         for correction in [-86_400_000, -1, 0, 1, 86_400_000] {

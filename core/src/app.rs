@@ -614,7 +614,17 @@ impl App {
         report: &ClockReport,
         force: bool,
     ) -> Result<i64, AppError> {
-        let correction = clock::bound_correction(&report.estimate, self.shortest_step(), force)?;
+        self.apply_clock_estimate(&report.estimate, force)
+    }
+
+    /// [`App::apply_clock_report`] from the estimate alone (what a shell
+    /// kept of an earlier check).
+    pub fn apply_clock_estimate(
+        &mut self,
+        estimate: &ClockEstimate,
+        force: bool,
+    ) -> Result<i64, AppError> {
+        let correction = clock::bound_correction(estimate, self.shortest_step(), force)?;
         self.update(|c| {
             c.clock_correction_ms = correction;
             Ok(())

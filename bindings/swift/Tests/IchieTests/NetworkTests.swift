@@ -45,6 +45,18 @@ final class NetworkTests: XCTestCase {
         let off = try await skewed.checkClock(url: server.url + "/v1/time", extraRootPem: server.caPem, dateHeader: false)
         XCTAssertEqual(off.verdict, .codesWrong)
         XCTAssert((3_590_000...3_610_000).contains(off.estimate.offsetMs), "\(off)")
+        // "Correct automatically": an hour is beyond 5 minutes, so only when forced.
+        XCTAssertThrowsError(try skewed.applyClockEstimate(estimate: off.estimate, force: false)) { error in
+            guard case IchieError.CorrectionRefused(_, let needsForce) = error else {
+                return XCTFail("\(error)")
+            }
+            XCTAssertTrue(needsForce)
+        }
+        XCTAssertEqual(skewed.clockCorrectionMs(), 0)
+        let stored = try skewed.applyClockEstimate(estimate: off.estimate, force: true)
+        XCTAssertEqual(stored, off.estimate.offsetMs)
+        _ = try skewed.addUri(uri: "otpauth://totp/X?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ")
+        XCTAssertEqual(try skewed.list().first?.clockCorrectionMs, stored)
     }
 
     func testFullActivationVerifyRevoke() async throws {

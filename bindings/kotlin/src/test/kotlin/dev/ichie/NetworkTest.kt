@@ -58,6 +58,16 @@ class NetworkTest {
                     val off = skewed.checkClock(server.url + "/v1/time", server.caPem, false)
                     assertEquals(ClockVerdict.CODES_WRONG, off.verdict)
                     assertTrue(off.estimate.offsetMs in 3_590_000L..3_610_000L, off.toString())
+                    // "Correct automatically": an hour is beyond 5 minutes, so only when forced.
+                    val refused = assertThrows<IchieException.CorrectionRefused> {
+                        skewed.applyClockEstimate(off.estimate, false)
+                    }
+                    assertTrue(refused.needsForce)
+                    assertEquals(0L, skewed.clockCorrectionMs())
+                    val stored = skewed.applyClockEstimate(off.estimate, true)
+                    assertEquals(off.estimate.offsetMs, stored)
+                    skewed.addUri("otpauth://totp/X?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ")
+                    assertEquals(stored, skewed.list().single().clockCorrectionMs)
                 }
         }
     }
