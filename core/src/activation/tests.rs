@@ -347,6 +347,25 @@ fn a_wrong_password_fails_the_key_confirmation_on_both_sides() {
     );
 }
 
+/// v1's confirm grew with the password; v2's is 32 bytes whatever it is.
+#[test]
+fn nothing_on_the_wire_depends_on_the_password_length() {
+    let mut sizes = std::collections::BTreeSet::new();
+    for typed in ["1234", "123456", "12345678"] {
+        let (client, request, _, challenge, key) =
+            handshake_with(OtpParams::default(), typed, typed);
+        let (_, confirm) = client
+            .accept_challenge(&challenge, &[key.pinned()])
+            .unwrap()
+            .confirm();
+        sizes.insert((
+            request.to_json().unwrap().len(),
+            confirm.to_json().unwrap().len(),
+        ));
+    }
+    assert_eq!(sizes.len(), 1, "{sizes:?}");
+}
+
 #[test]
 fn the_prs_binds_service_user_and_password() {
     let base = Prs::derive("svc", "alice", &password("1234"));
