@@ -600,12 +600,26 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_rogue_server_relaying_to_the_real_one_gets_no_token_and_no_password() {
+    rogue_relay_gets_nothing(|_| "evil".to_owned(), "hachiro", "73915046").await;
+}
+
+/// A rogue that calls its own key by the real key's ID: the transcript
+/// holds the signer's public key, not only its ID, so the relay fails the
+/// same way and the rogue never becomes a token's server.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rogue_relaying_under_the_real_key_id_gets_nothing() {
+    rogue_relay_gets_nothing(|real| real.to_owned(), "jiichiro", "61829374").await;
+}
+
+/// The phishing link (the rogue's URL and key, for a service the app does
+/// not know and the user agreed to trust; the key named by `key_id` given
+/// the real key ID): the rogue relays to the real server and re-signs the
+/// challenge with its own key.
+async fn rogue_relay_gets_nothing(key_id: fn(&str) -> String, user: &str, password: &str) {
     let server = Server::start().await;
-    let password = "73915046";
-    let genuine = server.issue("hachiro", password).await;
-    // The phishing link: the rogue's URL and the rogue's key, for a service
-    // the app does not know and the user agreed to trust.
-    let rogue_key = Arc::new(SigningKey::from_seed("evil", &[66; 32]).unwrap());
+    let genuine = server.issue(user, password).await;
+    let rogue_key =
+        Arc::new(SigningKey::from_seed(&key_id(&genuine.pinned[0].key_id), &[66; 32]).unwrap());
     let rogue = mitm_for(&server, Tamper::Resign(Arc::clone(&rogue_key)));
     let (rogue_url, rogue_ca, handle) = start_mitm(rogue.clone());
     let forged = ActivationTarget {
@@ -642,7 +656,7 @@ async fn a_rogue_server_relaying_to_the_real_one_gets_no_token_and_no_password()
             "the rogue saw the password in {exchange:?}"
         );
     }
-    let mine = issuances_of(&server, "hachiro").await;
+    let mine = issuances_of(&server, user).await;
     assert_eq!(mine.len(), 1, "{mine:?}");
     assert_eq!(
         (
@@ -659,48 +673,8 @@ async fn a_rogue_server_relaying_to_the_real_one_gets_no_token_and_no_password()
     // The real user, with the real link, still activates (one attempt burnt).
     let mut real = Phone::new(&server);
     real.activate(&genuine, password).await.unwrap();
-    let verdict = server.verify("hachiro", &real.code(0)).await;
+    let verdict = server.verify(user, &real.code(0)).await;
     assert_eq!(verdict["result"], "accepted", "{verdict}");
-}
-
-/// A rogue that calls its own key by the real key's ID: the transcript
-/// holds the signer's public key, not only its ID, so the relay fails like
-/// any other; the rogue gets no token and never becomes a token's server.
-#[tokio::test(flavor = "multi_thread")]
-async fn a_rogue_relaying_under_the_real_key_id_gets_nothing() {
-    let server = Server::start().await;
-    let password = "61829374";
-    let genuine = server.issue("jiichiro", password).await;
-    let rogue_key = Arc::new(SigningKey::from_seed(&genuine.pinned[0].key_id, &[66; 32]).unwrap());
-    let rogue = mitm_for(&server, Tamper::Resign(Arc::clone(&rogue_key)));
-    let (rogue_url, rogue_ca, handle) = start_mitm(rogue.clone());
-    let forged = ActivationTarget {
-        base_url: rogue_url,
-        pinned: vec![rogue_key.pinned()],
-        ..genuine.clone()
-    };
-    let mut phone = phone_trusting(&server, rogue_ca);
-    let err = phone.activate(&forged, password).await.unwrap_err();
-    assert!(
-        matches!(
-            err,
-            AppError::Activation(ActivationClientError::WrongPassword { attempts_left: 4 })
-        ),
-        "{err:?}"
-    );
-    assert!(phone.app.tokens().is_empty());
-    for exchange in rogue.seen.lock().unwrap().iter() {
-        for body in [&exchange.request, &exchange.answer] {
-            assert!(!contains(body, password), "{exchange:?}");
-        }
-    }
-    let mine = issuances_of(&server, "jiichiro").await;
-    assert_eq!(
-        (mine[0]["state"].as_str(), &mine[0]["token_id"]),
-        (Some("pending"), &Value::Null),
-        "{mine:?}"
-    );
-    handle.shutdown();
 }
 
 /// A rogue server that runs the server's side itself, on a password it guesses.
