@@ -1,10 +1,12 @@
 //! `IchieApp`: the core's `App` facade for Kotlin and Swift — one open vault.
 //!
 //! Every method converts its arguments, calls the facade and converts the
-//! answer. The facade sits behind an async-aware mutex: the network methods
-//! hold it while they run (an activation stores its token when it completes),
-//! and the blocking methods wait for them. Call blocking methods from a
-//! background thread, never from the UI thread while an activation runs.
+//! answer. The facade sits behind an async-aware mutex that the network
+//! methods hold only to read what they need and to store what they got,
+//! never while they wait for a server: `list()` on another thread stays
+//! quick while a clock check, an activation or a status refresh is in
+//! flight. The blocking methods still do disk I/O: call them off the UI
+//! thread.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -130,11 +132,17 @@ impl IchieApp {
         } else {
             ClockPolicy::Refuse
         };
-        let mut app = self.app.lock().await;
-        Ok(app
-            .activate(&client, &target, &password, None, policy)
-            .await?
-            .into())
+        let password = zeroize::Zeroizing::new(password);
+        // The vault is held before and after the network, never across it:
+        // quick calls on other threads do not wait behind a slow server.
+        let prepared = self
+            .app
+            .lock()
+            .await
+            .prepare_activation(&password, None, policy)?;
+        drop(password);
+        let activated = prepared.run(&client, &target).await?;
+        Ok(self.app.lock().await.store_activation(activated)?.into())
     }
 }
 
@@ -361,11 +369,11 @@ impl IchieApp {
         let url = url.parse().map_err(|_| IchieError::InvalidInput {
             reason: format!("not a URL: {url:?}"),
         })?;
-        let app = self.app.lock().await;
+        let check = self.app.lock().await.clock_check();
         let report = if date_header {
-            app.check_clock(&DateHeaderSource::new(client, url)).await?
+            check.run(&DateHeaderSource::new(client, url)).await?
         } else {
-            app.check_clock(&JsonTimeSource::new(client, url)).await?
+            check.run(&JsonTimeSource::new(client, url)).await?
         };
         Ok(report.into())
     }
@@ -419,8 +427,9 @@ impl IchieApp {
         extra_root_pem: Option<String>,
     ) -> Result<Vec<StatusOutcome>, IchieError> {
         let client = ActivationClient::new(https::client(extra_root_pem)?);
-        let mut app = self.app.lock().await;
-        let outcomes = app.refresh_status(&client).await?;
+        let queries = self.app.lock().await.status_queries();
+        let answers = queries.run(&client).await;
+        let outcomes = self.app.lock().await.apply_statuses(answers)?;
         Ok(outcomes.into_iter().map(Into::into).collect())
     }
 }

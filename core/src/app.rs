@@ -290,7 +290,7 @@ impl App {
     /// re-read there (every check that depends on what is in the vault, such
     /// as duplicates, belongs inside `change`), and refreshes the prepared
     /// generators.
-    fn update<R>(
+    pub(crate) fn update<R>(
         &mut self,
         change: impl FnOnce(&mut VaultContents) -> Result<R, AppError>,
     ) -> Result<R, AppError> {
@@ -378,7 +378,7 @@ impl App {
         Ok(view)
     }
 
-    fn token(&self, id: &TokenId) -> Result<&Token, AppError> {
+    pub(crate) fn token(&self, id: &TokenId) -> Result<&Token, AppError> {
         self.tokens()
             .iter()
             .find(|t| &t.id == id)
@@ -635,22 +635,17 @@ impl App {
     /// Measures the device clock against `source` and judges the offset
     /// against the shortest step among the tokens (30 s if there are none).
     /// The correction is not changed; see [`App::apply_clock_report`].
+    /// (`App::clock_check` does the same without holding the `App`.)
     pub async fn check_clock<S: TimeSource>(&self, source: &S) -> Result<ClockReport, AppError> {
-        let estimate = clock::check(source, &*self.clock, 4).await?;
-        let step = self.shortest_step();
-        Ok(ClockReport {
-            estimate,
-            verdict: clock::verdict(&estimate, step),
-            judged_step_s: step.as_secs(),
-        })
+        self.clock_check().run(source).await
     }
 
     /// The shortest TOTP step in the vault, 30 s when there is no TOTP token.
-    fn shortest_step(&self) -> Step {
+    pub(crate) fn shortest_step(&self) -> Step {
         self.shortest_totp_step().unwrap_or_default()
     }
 
-    fn shortest_totp_step(&self) -> Option<Step> {
+    pub(crate) fn shortest_totp_step(&self) -> Option<Step> {
         self.tokens()
             .iter()
             .filter_map(|t| match t.spec.params.kind {
@@ -674,169 +669,6 @@ impl App {
     ) -> Result<AddReport, AppError> {
         let tokens = backup::import(bytes, passphrase)?;
         self.add_specs(tokens.into_iter().map(|t| (t.spec, t.origin, t.state)))
-    }
-
-    /// Refuses early (before a server is asked) when the vault has no room
-    /// for another token.
-    #[cfg(feature = "client")]
-    fn ensure_room(&self) -> Result<(), AppError> {
-        let limit = self.vault.options().max_tokens;
-        if self.tokens().len() >= limit {
-            return Err(VaultError::Full { limit }.into());
-        }
-        Ok(())
-    }
-
-    /// Activates a token issued by an Ichie server: checks the password's
-    /// format and the vault's room first, verifies the signed challenge,
-    /// judges the device clock against the signed server time (refusing, or
-    /// storing a correction, as `policy` says) before the password is sent,
-    /// then stores the derived token labelled `issuer` / user ID.
-    #[cfg(feature = "client")]
-    pub async fn activate(
-        &mut self,
-        client: &crate::activation::ActivationClient,
-        target: &crate::activation::ActivationTarget,
-        password: &str,
-        issuer: Option<String>,
-        policy: ClockPolicy,
-    ) -> Result<ActivationReport, AppError> {
-        let password = crate::activation::ActivationPassword::new(password)?;
-        self.ensure_room()?;
-        let begun = client.begin(target, &password, &*self.clock).await?;
-        let params = begun.verified().params();
-        let step = match params.kind {
-            OtpKind::Totp { step, .. } => step,
-            OtpKind::Hotp { .. } => Step::default(),
-        };
-        let estimate = begun.clock();
-        let clock = ClockReport {
-            estimate,
-            verdict: clock::verdict(&estimate, step),
-            judged_step_s: step.as_secs(),
-        };
-        let correction = self.activation_correction(&clock, step, policy)?;
-        let activated = client.complete(begun).await?;
-        let binding = crate::token::ServerBinding {
-            base_url: target.base_url.clone(),
-            token_id: activated.token_id.clone(),
-        };
-        let spec = activated.into_spec(
-            issuer.or_else(|| Some(target.service_id.as_str().to_owned())),
-            target.user_id.as_str().to_owned(),
-        );
-        let token = Token::new(spec, Origin::Activated(binding))?;
-        let id = token.id.clone();
-        self.update(move |c| {
-            c.tokens.push(token);
-            if let Some(correction_ms) = correction {
-                c.clock_correction_ms = correction_ms;
-            }
-            Ok(())
-        })?;
-        Ok(ActivationReport {
-            id: id.to_string(),
-            name: self.token(&id)?.spec.display_name(),
-            clock,
-            correction_applied: correction.is_some(),
-        })
-    }
-
-    /// What activation does about the clock, decided before the password is
-    /// sent: `Ok(None)` to store no correction, `Ok(Some(ms))` to store one
-    /// (within [`clock::bound_correction`], judged against the shorter of
-    /// the new token's step and the vault's), or an error that stops the
-    /// activation.
-    #[cfg(feature = "client")]
-    fn activation_correction(
-        &self,
-        report: &ClockReport,
-        step: Step,
-        policy: ClockPolicy,
-    ) -> Result<Option<i64>, AppError> {
-        let codes_wrong = report.verdict == ClockVerdict::CodesWrong;
-        let force = match policy {
-            ClockPolicy::Refuse if codes_wrong => {
-                return Err(AppError::ClockOff {
-                    offset_ms: report.estimate.offset_ms,
-                });
-            }
-            ClockPolicy::Refuse => return Ok(None),
-            _ if report.verdict == ClockVerdict::Fine => return Ok(None),
-            ClockPolicy::ApplyCorrection => false,
-            ClockPolicy::ForceCorrection => true,
-        };
-        let step = match self.shortest_totp_step() {
-            Some(shortest) if shortest.as_secs() < step.as_secs() => shortest,
-            _ => step,
-        };
-        match clock::bound_correction(&report.estimate, step, force) {
-            Ok(correction) => Ok(Some(correction)),
-            Err(refused) if codes_wrong => Err(refused.into()),
-            // Doubtful but working codes: go on, uncorrected (the report says so).
-            Err(_) => Ok(None),
-        }
-    }
-
-    /// Asks each activated token's server for its state and marks revoked
-    /// tokens (and active ones again). One unreachable server does not stop
-    /// the others: each token gets its own outcome.
-    #[cfg(feature = "client")]
-    pub async fn refresh_status(
-        &mut self,
-        client: &crate::activation::ActivationClient,
-    ) -> Result<Vec<StatusOutcome>, AppError> {
-        use crate::activation::RemoteTokenState;
-        let bound: Vec<(TokenId, String, crate::token::ServerBinding)> = self
-            .tokens()
-            .iter()
-            .filter_map(|t| match &t.origin {
-                Origin::Activated(b) => Some((t.id.clone(), t.spec.display_name(), b.clone())),
-                Origin::Imported => None,
-            })
-            .collect();
-        let mut outcomes = Vec::with_capacity(bound.len());
-        let mut changes: Vec<(TokenId, TokenState)> = Vec::new();
-        for (id, name, binding) in bound {
-            let result = client
-                .token_status(&binding.base_url, &binding.token_id)
-                .await;
-            let (state, error) = match result {
-                Ok(state) => (Some(state), None),
-                Err(crate::activation::ActivationClientError::Revoked) => {
-                    (Some(RemoteTokenState::Revoked), None)
-                }
-                Err(e) => (None, Some(e.to_string())),
-            };
-            match state {
-                Some(RemoteTokenState::Revoked) => changes.push((id.clone(), TokenState::Revoked)),
-                Some(RemoteTokenState::Active | RemoteTokenState::Locked) => {
-                    changes.push((id.clone(), TokenState::Active))
-                }
-                None => {}
-            }
-            outcomes.push(StatusOutcome {
-                id: id.to_string(),
-                name,
-                state,
-                error,
-            });
-        }
-        let differs = changes
-            .iter()
-            .any(|(id, state)| self.token(id).is_ok_and(|t| t.state != *state));
-        if differs {
-            self.update(move |c| {
-                for (id, state) in changes {
-                    // A token deleted meanwhile is simply skipped.
-                    if let Ok(token) = c.token_mut(&id) {
-                        token.state = state;
-                    }
-                }
-                Ok(())
-            })?;
-        }
-        Ok(outcomes)
     }
 }
 
@@ -866,5 +698,10 @@ pub fn manual_params(
     })
 }
 
+mod remote;
 #[cfg(test)]
 mod tests;
+
+pub use remote::ClockCheck;
+#[cfg(feature = "client")]
+pub use remote::{ActivatedPending, PreparedActivation, StatusAnswers, StatusQueries};

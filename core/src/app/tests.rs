@@ -618,7 +618,9 @@ fn activation_stores_a_correction_only_within_the_bound() {
         }
     };
     let decide = |app: &App, offset_ms, uncertainty_ms, policy| {
-        app.activation_correction(&report(offset_ms, uncertainty_ms), thirty, policy)
+        app.prepare_activation("1234", None, policy)
+            .unwrap()
+            .correction(&report(offset_ms, uncertainty_ms), thirty)
     };
     use ClockPolicy::{ApplyCorrection, ForceCorrection, Refuse};
     // Fine clocks are left alone; doubtful ones corrected only when asked.
