@@ -10,7 +10,11 @@ ensure_rust
 
 target=${CARGO_TARGET_DIR:-$PWD/target}
 cargo build --quiet -p ichie-ffi -p ichie-uniffi-bindgen
-lib=$target/debug/libichie_ffi.so
+# The host library's name: .dylib on macOS, .so elsewhere.
+case "$(uname -s)" in
+  Darwin) lib=$target/debug/libichie_ffi.dylib ;;
+  *) lib=$target/debug/libichie_ffi.so ;;
+esac
 out=$target/bindings
 rm -rf "$out/kotlin" "$out/swift"
 for language in kotlin swift; do

@@ -46,7 +46,7 @@ pub struct TokenView {
     pub period_s: Option<u32>,
     /// HOTP counter of the next code (none for TOTP).
     pub counter: Option<u64>,
-    /// The code valid now (TOTP only).
+    /// The code valid now (TOTP only; none for a token its issuer revoked).
     pub code: Option<String>,
     /// The code of the next step (TOTP only).
     pub next_code: Option<String>,

@@ -180,6 +180,7 @@ impl From<AppError> for IchieError {
                 needs_force: matches!(e, ichie_core::clock::CorrectionError::NeedsForce { .. }),
             },
             AppError::Ambiguous { query, names } => Self::Ambiguous { query, names },
+            AppError::Revoked(_) => Self::Revoked,
             e @ (AppError::NotHotp(_) | AppError::BadPosition { .. }) => {
                 Self::InvalidInput { reason: text(&e) }
             }

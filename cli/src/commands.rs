@@ -8,7 +8,7 @@ use ichie_core::app::{self, AddReport, App, AppError};
 use ichie_core::backup;
 use ichie_core::clock::{ClockVerdict, DateHeaderSource, JsonTimeSource, SystemClock};
 use ichie_core::https::HttpsError;
-use ichie_core::token::OtpKind;
+use ichie_core::token::{OtpKind, TokenState};
 use ichie_core::vault::{KdfParams, Vault, VaultOptions};
 use serde_json::json;
 
@@ -378,6 +378,9 @@ fn code<W: Write>(app: &mut App, out: &mut W, name: &str, json: bool) -> Result<
         return Ok(());
     }
     let view = app.view_of(&id)?;
+    if view.state == TokenState::Revoked {
+        return Err(AppError::Revoked(shown).into());
+    }
     if json {
         output::json(out, &view)?;
     } else if let (Some(code), Some(left)) = (&view.code, view.ms_until_next) {

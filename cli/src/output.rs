@@ -124,6 +124,9 @@ pub fn watch_frame<W: Write>(
     for v in views {
         let name = fitted(&v.name, width);
         match (&v.code, &v.next_code, v.ms_until_next, v.period_s) {
+            _ if v.state == TokenState::Revoked => {
+                writeln!(out, "{name}  revoked by the issuer: no codes")?
+            }
             (Some(code), Some(next), Some(left), Some(period)) => writeln!(
                 out,
                 "{name}  {:<9}  {} {:>2}s  next {}{}",

@@ -83,6 +83,11 @@ pub enum AppError {
     /// The operation needs a counter-based (HOTP) token.
     #[error("{0} is time-based; it has no counter to advance")]
     NotHotp(String),
+    /// The issuer revoked the token: its codes are refused, so none is made.
+    #[error(
+        "{0} was revoked by its issuer: its codes are refused (delete it, or ask the service for a new token)"
+    )]
+    Revoked(String),
     /// The system random generator failed.
     #[error("the system random number generator failed")]
     Random,
@@ -123,7 +128,8 @@ pub struct TokenView {
     pub period_s: Option<u32>,
     /// HOTP counter of the next code (None for TOTP).
     pub counter: Option<u64>,
-    /// The code valid now (TOTP only: an HOTP code is made on request).
+    /// The code valid now (TOTP only: an HOTP code is made on request; none
+    /// for a token its issuer revoked).
     pub code: Option<String>,
     /// The code of the next step (TOTP only).
     pub next_code: Option<String>,
@@ -359,7 +365,10 @@ impl App {
             },
             clock_correction_ms: self.clock_correction_ms(),
         };
+        let revoked = token.state == TokenState::Revoked;
         match (spec.params.kind, self.generators.get(&token.id)) {
+            // A revoked token shows no codes: the issuer refuses them.
+            (OtpKind::Totp { step, .. }, _) if revoked => view.period_s = Some(step.as_secs()),
             (OtpKind::Totp { step, .. }, Some(Generator::Totp(totp))) => {
                 let window = totp.window_at(now_ms)?;
                 view.period_s = Some(step.as_secs());
@@ -567,6 +576,9 @@ impl App {
     pub fn next_hotp_code(&mut self, id: &TokenId) -> Result<Code, AppError> {
         let token = self.token(id)?;
         let name = token.spec.display_name();
+        if token.state == TokenState::Revoked {
+            return Err(AppError::Revoked(name));
+        }
         let counter = self.update(|c| {
             let token = c.token_mut(id)?;
             match token.spec.params.kind {

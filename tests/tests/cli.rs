@@ -191,6 +191,15 @@ async fn activate_by_link_then_codes_are_accepted_and_revocation_shows() {
         "e2e-bank (kenji): revoked\n"
     );
     assert!(cli.ok(&["list"], None).contains("revoked by the issuer"));
+    // A revoked token shows no code, and `ichie code` says why.
+    let out = cli.run(&["code", "kenji"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("revoked by its issuer"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -72,6 +72,39 @@ fn list_shows_rfc_codes_at_the_scripted_time() {
     assert_eq!(app.list().unwrap()[0].code.as_deref(), Some("07081804"));
 }
 
+/// The core decides what a revoked token shows: no codes, and no HOTP
+/// counter spent; marked active again, it shows codes again.
+#[test]
+fn a_revoked_token_shows_no_codes() {
+    let f = Fixture::new();
+    let mut app = f.create();
+    let totp = app.add_uri(RFC_URI).unwrap().added.remove(0);
+    let hotp = app.add_uri(HOTP_URI).unwrap().added.remove(0);
+    for id in [&totp, &hotp] {
+        app.set_state(&TokenId::from(id.clone()), TokenState::Revoked)
+            .unwrap();
+    }
+    let views = app.list().unwrap();
+    assert_eq!(
+        (
+            views[0].code.as_deref(),
+            views[0].next_code.as_deref(),
+            views[0].ms_until_next
+        ),
+        (None, None, None)
+    );
+    assert_eq!(views[0].period_s, Some(30));
+    let hotp_id = TokenId::from(hotp.clone());
+    assert!(matches!(
+        app.next_hotp_code(&hotp_id),
+        Err(AppError::Revoked(name)) if name == "Bank (bob)"
+    ));
+    assert_eq!(app.view_of(&hotp_id).unwrap().counter, Some(0));
+    app.set_state(&TokenId::from(totp), TokenState::Active)
+        .unwrap();
+    assert_eq!(app.list().unwrap()[0].code.as_deref(), Some("94287082"));
+}
+
 #[test]
 fn clock_correction_shifts_every_code_and_persists() {
     let f = Fixture::new();
