@@ -61,6 +61,31 @@ pub struct TokenView {
     pub clock_correction_ms: i64,
 }
 
+/// The part of a token's view that changes with time (see `IchieApp::codes`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct TokenCode {
+    /// Vault identifier.
+    pub id: String,
+    /// The code valid now (none for HOTP and revoked tokens).
+    pub code: Option<String>,
+    /// The code of the next step.
+    pub next_code: Option<String>,
+    /// Milliseconds until `next_code` takes over: schedule the next refresh on it.
+    pub ms_until_next: Option<u64>,
+}
+
+impl From<app::CodeView> for TokenCode {
+    fn from(v: app::CodeView) -> Self {
+        // The core's view zeroizes its codes on drop, so fields are cloned out.
+        Self {
+            id: v.id.clone(),
+            code: v.code.clone(),
+            next_code: v.next_code.clone(),
+            ms_until_next: v.ms_until_next,
+        }
+    }
+}
+
 impl From<app::TokenView> for TokenView {
     fn from(v: app::TokenView) -> Self {
         // The core's view zeroizes its codes on drop, so fields are cloned out.
@@ -230,6 +255,13 @@ impl IchieApp {
     /// Every token with its current code, next code and time left.
     pub fn list(&self) -> Result<Vec<TokenView>, IchieError> {
         Ok(self.lock().list()?.into_iter().map(Into::into).collect())
+    }
+
+    /// Every token's current and next code and time left, without the
+    /// labels: the cheap per-tick refresh of a list screen (take the labels
+    /// from `list()` when the vault changes).
+    pub fn codes(&self) -> Result<Vec<TokenCode>, IchieError> {
+        Ok(self.lock().codes()?.into_iter().map(Into::into).collect())
     }
 
     /// One token's view now.

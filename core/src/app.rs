@@ -152,6 +152,36 @@ impl Drop for TokenView {
     }
 }
 
+/// The part of a [`TokenView`] that changes with time: what a ticking list
+/// screen refreshes between full reloads.
+#[derive(Clone, Serialize)]
+pub struct CodeView {
+    /// Vault identifier.
+    pub id: String,
+    /// The code valid now (none for HOTP and revoked tokens).
+    pub code: Option<String>,
+    /// The code of the next step.
+    pub next_code: Option<String>,
+    /// Milliseconds until `next_code` takes over.
+    pub ms_until_next: Option<u64>,
+}
+
+impl Drop for CodeView {
+    fn drop(&mut self) {
+        self.code.zeroize();
+        self.next_code.zeroize();
+    }
+}
+
+impl fmt::Debug for CodeView {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CodeView")
+            .field("id", &self.id)
+            .field("ms_until_next", &self.ms_until_next)
+            .finish_non_exhaustive()
+    }
+}
+
 impl fmt::Debug for TokenView {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TokenView")
@@ -337,6 +367,42 @@ impl App {
         self.tokens().iter().map(|t| self.view(t, now)).collect()
     }
 
+    /// Every token's current code, next code and time left, and nothing
+    /// else: the cheap refresh of a ticking screen (the labels come from
+    /// [`App::list`]).
+    pub fn codes(&self) -> Result<Vec<CodeView>, AppError> {
+        let now = self.corrected_now_ms();
+        self.tokens()
+            .iter()
+            .map(|t| {
+                let window = self.window(t, now)?;
+                Ok(CodeView {
+                    id: t.id.to_string(),
+                    code: window.as_ref().map(|w| w.code.to_string()),
+                    next_code: window.as_ref().map(|w| w.next_code.to_string()),
+                    ms_until_next: window.as_ref().map(|w| w.ms_until_next),
+                })
+            })
+            .collect()
+    }
+
+    /// The TOTP window a token shows at `now_ms`: none for HOTP, for revoked
+    /// tokens (the issuer refuses their codes) and on a generator-cache miss
+    /// (a bug: better no code than a wrong one).
+    fn window(
+        &self,
+        token: &Token,
+        now_ms: u64,
+    ) -> Result<Option<crate::otp::CodeWindow>, AppError> {
+        if token.state == TokenState::Revoked {
+            return Ok(None);
+        }
+        match self.generators.get(&token.id) {
+            Some(Generator::Totp(totp)) => Ok(Some(totp.window_at(now_ms)?)),
+            _ => Ok(None),
+        }
+    }
+
     /// One token's view at the current (corrected) time.
     pub fn view_of(&self, id: &TokenId) -> Result<TokenView, AppError> {
         let token = self.token(id)?;
@@ -365,24 +431,19 @@ impl App {
             },
             clock_correction_ms: self.clock_correction_ms(),
         };
-        let revoked = token.state == TokenState::Revoked;
-        match (spec.params.kind, self.generators.get(&token.id)) {
-            // A revoked token shows no codes: the issuer refuses them.
-            (OtpKind::Totp { step, .. }, _) if revoked => view.period_s = Some(step.as_secs()),
-            (OtpKind::Totp { step, .. }, Some(Generator::Totp(totp))) => {
-                let window = totp.window_at(now_ms)?;
+        match spec.params.kind {
+            OtpKind::Totp { step, .. } => {
                 view.period_s = Some(step.as_secs());
-                view.code = Some(window.code.to_string());
-                view.next_code = Some(window.next_code.to_string());
-                view.ms_until_next = Some(window.ms_until_next);
+                if let Some(window) = self.window(token, now_ms)? {
+                    view.code = Some(window.code.to_string());
+                    view.next_code = Some(window.next_code.to_string());
+                    view.ms_until_next = Some(window.ms_until_next);
+                }
             }
-            (OtpKind::Hotp { counter }, _) => {
+            OtpKind::Hotp { counter } => {
                 view.kind = "hotp";
                 view.counter = Some(counter);
             }
-            // The cache is rebuilt after every change; a miss means a bug, and
-            // the view simply shows no code rather than a wrong one.
-            (OtpKind::Totp { step, .. }, _) => view.period_s = Some(step.as_secs()),
         }
         Ok(view)
     }

@@ -105,6 +105,27 @@ fn a_revoked_token_shows_no_codes() {
     assert_eq!(app.list().unwrap()[0].code.as_deref(), Some("94287082"));
 }
 
+/// `codes()` is `list()`'s codes and nothing else.
+#[test]
+fn codes_are_the_lists_codes() {
+    let f = Fixture::new();
+    let mut app = f.create();
+    app.add_uri(RFC_URI).unwrap();
+    app.add_uri(HOTP_URI).unwrap();
+    let views = app.list().unwrap();
+    let codes = app.codes().unwrap();
+    assert_eq!(codes.len(), 2);
+    for (view, code) in views.iter().zip(&codes) {
+        assert_eq!(
+            (&view.id, &view.code, &view.next_code, view.ms_until_next),
+            (&code.id, &code.code, &code.next_code, code.ms_until_next)
+        );
+    }
+    assert_eq!(codes[0].code.as_deref(), Some("94287082"));
+    assert_eq!(codes[1].code, None);
+    assert!(!format!("{codes:?}").contains("94287082"));
+}
+
 #[test]
 fn clock_correction_shifts_every_code_and_persists() {
     let f = Fixture::new();

@@ -5,8 +5,9 @@ import dev.ichie.generateVaultKey
 import java.nio.file.Files
 
 /**
- * Times `list()` with 10 TOTP tokens through JNA (codes computed in Rust,
- * records copied across the FFI): `mvn compile exec:java`.
+ * Times `list()` and the per-tick `codes()` with 10 TOTP tokens through JNA
+ * (codes computed in Rust, records copied across the FFI):
+ * `mvn compile exec:java`.
  */
 fun main() {
     val dir = Files.createTempDirectory("ichie-bench")
@@ -21,12 +22,18 @@ fun main() {
                 app.addUri("otpauth://totp/Bench:user$i?secret=$s&issuer=Bench")
             }
             check(app.list().size == 10)
-            repeat(2_000) { app.list() }
+            check(app.codes().map { it.code } == app.list().map { it.code })
             val rounds = 20_000
-            val start = System.nanoTime()
-            repeat(rounds) { app.list() }
-            val us = (System.nanoTime() - start) / 1_000.0 / rounds
-            println("list() with 10 tokens through JNA: %.1f µs per call (%d calls)".format(us, rounds))
+            for ((name, call) in listOf<Pair<String, () -> Unit>>(
+                "list()" to { app.list() },
+                "codes()" to { app.codes() },
+            )) {
+                repeat(2_000) { call() }
+                val start = System.nanoTime()
+                repeat(rounds) { call() }
+                val us = (System.nanoTime() - start) / 1_000.0 / rounds
+                println("%s with 10 tokens through JNA: %.1f µs per call (%d calls)".format(name, us, rounds))
+            }
         }
     } finally {
         dir.toFile().deleteRecursively()
