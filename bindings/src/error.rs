@@ -135,7 +135,19 @@ pub enum IchieError {
         /// What it said. (Not `message`: Kotlin exceptions already have one.)
         reason: String,
     },
-    /// A file operation failed (including: no vault at the path, or a file already there).
+    /// No vault at the path: the first launch (create one).
+    #[error("no vault at {path}")]
+    NoVault {
+        /// Where the vault was looked for.
+        path: String,
+    },
+    /// A vault (or another file) is already at the path: open it instead.
+    #[error("a file is already at {path}")]
+    VaultExists {
+        /// The path.
+        path: String,
+    },
+    /// A file operation failed: the disk, permissions, a path that cannot be used.
     #[error("I/O error: {reason}")]
     Io {
         /// What failed.
@@ -203,10 +215,13 @@ impl From<VaultError> for IchieError {
             VaultError::TokenNotFound(id) => Self::NoMatch {
                 query: id.to_string(),
             },
-            e
-            @ (VaultError::NotFound(_) | VaultError::AlreadyExists(_) | VaultError::Io { .. }) => {
-                Self::Io { reason: text(&e) }
-            }
+            VaultError::NotFound(path) => Self::NoVault {
+                path: path.display().to_string(),
+            },
+            VaultError::AlreadyExists(path) => Self::VaultExists {
+                path: path.display().to_string(),
+            },
+            e @ VaultError::Io { .. } => Self::Io { reason: text(&e) },
             VaultError::Kdf(reason) => Self::InvalidInput { reason },
             e @ (VaultError::DuplicateId(_) | VaultError::Crypto) => {
                 Self::Internal { reason: text(&e) }

@@ -80,14 +80,15 @@ fn bad_keys_and_files_are_typed_errors() {
             IchieError::InvalidInput { .. }
         );
     }
+    // First launch and "already there" are their own cases, not disk failures.
     assert_err!(
         IchieApp::open(path.clone(), vec![7; 32], 10, None),
-        IchieError::Io { .. }
+        IchieError::NoVault { .. }
     );
     IchieApp::create(path.clone(), vec![7; 32], 10, None).unwrap();
     assert_err!(
         IchieApp::create(path.clone(), vec![7; 32], 10, None),
-        IchieError::Io { .. }
+        IchieError::VaultExists { .. }
     );
     assert_err!(
         IchieApp::open(path.clone(), vec![8; 32], 10, None),
@@ -109,7 +110,7 @@ fn bad_keys_and_files_are_typed_errors() {
     );
     assert_err!(
         IchieApp::open("".into(), vec![7; 32], 10, None),
-        IchieError::Io { .. }
+        IchieError::NoVault { .. }
     );
 }
 

@@ -73,8 +73,8 @@ final class FacadeTests: XCTestCase {
         await assertIchieError({ try IchieApp.create(path: path, key: Data(count: 31), maxTokens: 10, clock: nil) }, "InvalidInput") {
             if case .InvalidInput = $0 { return true } else { return false }
         }
-        await assertIchieError({ try IchieApp.open(path: path, key: key, maxTokens: 10, clock: nil) }, "Io") {
-            if case .Io = $0 { return true } else { return false }
+        await assertIchieError({ try IchieApp.open(path: path, key: key, maxTokens: 10, clock: nil) }, "NoVault") {
+            if case .NoVault = $0 { return true } else { return false }
         }
         let app = try IchieApp.create(path: path, key: key, maxTokens: 2, clock: nil)
         await assertIchieError({ try IchieApp.open(path: path, key: try generateVaultKey(), maxTokens: 2, clock: nil) }, "WrongKey") {

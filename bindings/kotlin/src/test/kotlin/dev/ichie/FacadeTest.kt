@@ -87,9 +87,9 @@ class FacadeTest {
         val path = tempVault()
         val key = generateVaultKey()
         assertThrows<IchieException.InvalidInput> { IchieApp.create(path, ByteArray(31), 10u, null) }
-        assertThrows<IchieException.Io> { IchieApp.open(path, key, 10u, null) }
+        assertThrows<IchieException.NoVault> { IchieApp.open(path, key, 10u, null) }
         val app = IchieApp.create(path, key, 2u, null)
-        assertThrows<IchieException.Io> { IchieApp.create(path, key, 2u, null) }
+        assertThrows<IchieException.VaultExists> { IchieApp.create(path, key, 2u, null) }
         assertThrows<IchieException.WrongKey> { IchieApp.open(path, generateVaultKey(), 2u, null) }
         val junk = File(path + ".junk").apply { writeText("ICHIEVLT garbage") }
         assertThrows<IchieException.CorruptVault> { IchieApp.open(junk.path, key, 2u, null) }
