@@ -238,6 +238,7 @@ public actor FakeIchieService: IchieService {
         try enter("nextHOTPCode")
         let index = try position(of: id)
         guard tokens[index].periodSeconds == nil else { throw .invalidInput(reason: "not an HOTP token") }
+        guard !tokens[index].revoked else { throw .revoked }
         let code = Self.code(seed: tokens[index].seed, moving: tokens[index].counter, digits: tokens[index].digits)
         tokens[index].counter += 1
         return code
@@ -318,15 +319,17 @@ public actor FakeIchieService: IchieService {
                 code: nil, nextCode: nil, msUntilNext: nil, revoked: token.revoked, server: token.server,
                 clockCorrectionMs: correctionMs)
         }
+        // As the core: a revoked token shows no codes.
         let now = UInt64(max(0, Int64(wallClockMs()) + correctionMs))
+        let live = !token.revoked
         let stepMs = UInt64(period) * 1000
         let step = now / stepMs
         return Token(
             id: token.id, issuer: token.issuer, account: token.account, name: name(token),
             kind: .totp(periodSeconds: period), algorithm: token.algorithm, digits: token.digits,
-            code: Self.code(seed: token.seed, moving: step, digits: token.digits),
-            nextCode: Self.code(seed: token.seed, moving: step + 1, digits: token.digits),
-            msUntilNext: stepMs - now % stepMs, revoked: token.revoked, server: token.server,
+            code: live ? Self.code(seed: token.seed, moving: step, digits: token.digits) : nil,
+            nextCode: live ? Self.code(seed: token.seed, moving: step + 1, digits: token.digits) : nil,
+            msUntilNext: live ? stepMs - now % stepMs : nil, revoked: token.revoked, server: token.server,
             clockCorrectionMs: correctionMs)
     }
 

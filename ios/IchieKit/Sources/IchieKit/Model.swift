@@ -22,7 +22,7 @@ public struct Token: Sendable, Equatable, Identifiable {
     public var algorithm: HashAlgorithm
     /// Code length (6 to 8).
     public var digits: Int
-    /// The code valid now (TOTP only).
+    /// The code valid now (TOTP only; none for a revoked token).
     public var code: String?
     /// The code of the next step (TOTP only).
     public var nextCode: String?

@@ -145,12 +145,13 @@ public final class TokenListViewModel {
     /// there is nothing to copy.
     @discardableResult
     public func copyCode(id: String) -> String? {
-        guard let row = allRows.first(where: { $0.id == id }), let code = row.code else { return nil }
+        guard let row = allRows.first(where: { $0.id == id }) else { return nil }
         if row.isRevoked {
             message = strings.text(.copyRevoked)
             changed()
             return message
         }
+        guard let code = row.code else { return nil }
         pasteboard.copy(CodeFormat.plain(code))
         let copiedAt = pasteboard.changeCount
         copiedTokenID = id
