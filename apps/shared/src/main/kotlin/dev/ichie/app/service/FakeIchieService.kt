@@ -104,7 +104,8 @@ class FakeIchieService(
         val issuer = query["issuer"] ?: label.substringBefore(':', "").ifEmpty { null }
         val account = label.substringAfter(':')
         if (entries.any { it.issuer == issuer && it.account == account }) {
-            return@op IchieResult.Ok(AddedTokens(emptyList(), listOf(name(issuer, account))))
+            // Like the core: one otpauth:// URI already present is refused (a migration batch skips it).
+            return@op IchieResult.Err(IchieFailure.Duplicate(name(issuer, account)))
         }
         if (entries.size >= maxTokens) return@op IchieResult.Err(IchieFailure.VaultFull(maxTokens))
         val kind = if (parsed.host == "hotp") TokenKind.HOTP else TokenKind.TOTP
