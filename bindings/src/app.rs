@@ -128,16 +128,38 @@ impl From<app::AddReport> for AddReport {
 }
 
 /// An open vault: the token list, codes, and the network operations.
-#[derive(Debug, uniffi::Object)]
+#[derive(uniffi::Object)]
 pub struct IchieApp {
     app: Mutex<App>,
+    /// The app's own clock, when it supplied one: asked for failures.
+    app_clock: Option<Arc<clock::ForeignClock>>,
+}
+
+impl std::fmt::Debug for IchieApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IchieApp")
+            .field("app", &self.app)
+            .finish_non_exhaustive()
+    }
 }
 
 impl IchieApp {
-    fn wrap(app: App) -> Arc<Self> {
+    fn wrap(app: App, app_clock: Option<Arc<clock::ForeignClock>>) -> Arc<Self> {
         Arc::new(Self {
             app: Mutex::new(app),
+            app_clock,
         })
+    }
+
+    /// `result`, unless the app's clock failed while it was computed: then
+    /// that failure (what was computed from a missing time is dropped).
+    fn timed<T>(&self, result: Result<T, IchieError>) -> Result<T, IchieError> {
+        match self.app_clock.as_ref().and_then(|c| c.take_failure()) {
+            Some(reason) => Err(IchieError::Internal {
+                reason: format!("the app's clock failed: {reason}"),
+            }),
+            None => result,
+        }
     }
 
     fn lock(&self) -> tokio::sync::MutexGuard<'_, App> {
@@ -166,7 +188,7 @@ impl IchieApp {
             .await
             .prepare_activation(&password, None, policy)?;
         drop(password);
-        let activated = prepared.run(&client, &target).await?;
+        let activated = self.timed(prepared.run(&client, &target).await.map_err(Into::into))?;
         Ok(self.app.lock().await.store_activation(activated)?.into())
     }
 }
@@ -186,14 +208,15 @@ impl IchieApp {
         max_tokens: u32,
         clock: Option<Arc<dyn WallClock>>,
     ) -> Result<Arc<Self>, IchieError> {
+        let (core_clock, app_clock) = clock::core_clock(clock);
         let app = App::create(
             Path::new(&path),
             vault::key(key)?,
             None,
             vault::options(max_tokens),
-            clock::core_clock(clock),
+            core_clock,
         )?;
-        Ok(Self::wrap(app))
+        Ok(Self::wrap(app, app_clock))
     }
 
     /// Opens the vault at `path` with its 32-byte key.
@@ -204,13 +227,14 @@ impl IchieApp {
         max_tokens: u32,
         clock: Option<Arc<dyn WallClock>>,
     ) -> Result<Arc<Self>, IchieError> {
+        let (core_clock, app_clock) = clock::core_clock(clock);
         let app = App::open(
             Path::new(&path),
             vault::key(key)?,
             vault::options(max_tokens),
-            clock::core_clock(clock),
+            core_clock,
         )?;
-        Ok(Self::wrap(app))
+        Ok(Self::wrap(app, app_clock))
     }
 
     /// Creates a new vault protected by a passphrase (Argon2id, 64 MiB) and opens it.
@@ -223,14 +247,15 @@ impl IchieApp {
     ) -> Result<Arc<Self>, IchieError> {
         let kdf = vault::new_kdf()?;
         let key = kdf.derive(passphrase.as_bytes())?;
+        let (core_clock, app_clock) = clock::core_clock(clock);
         let app = App::create(
             Path::new(&path),
             key,
             Some(kdf),
             vault::options(max_tokens),
-            clock::core_clock(clock),
+            core_clock,
         )?;
-        Ok(Self::wrap(app))
+        Ok(Self::wrap(app, app_clock))
     }
 
     /// Opens a passphrase-protected vault.
@@ -243,38 +268,42 @@ impl IchieApp {
     ) -> Result<Arc<Self>, IchieError> {
         let path = Path::new(&path);
         let key = vault::passphrase_key(path, &passphrase)?;
-        let app = App::open(
-            path,
-            key,
-            vault::options(max_tokens),
-            clock::core_clock(clock),
-        )?;
-        Ok(Self::wrap(app))
+        let (core_clock, app_clock) = clock::core_clock(clock);
+        let app = App::open(path, key, vault::options(max_tokens), core_clock)?;
+        Ok(Self::wrap(app, app_clock))
     }
 
     /// Every token with its current code, next code and time left.
     pub fn list(&self) -> Result<Vec<TokenView>, IchieError> {
-        Ok(self.lock().list()?.into_iter().map(Into::into).collect())
+        let views = self.lock().list().map_err(IchieError::from);
+        self.timed(views.map(|v| v.into_iter().map(Into::into).collect()))
     }
 
     /// Every token's current and next code and time left, without the
     /// labels: the cheap per-tick refresh of a list screen (take the labels
     /// from `list()` when the vault changes).
     pub fn codes(&self) -> Result<Vec<TokenCode>, IchieError> {
-        Ok(self.lock().codes()?.into_iter().map(Into::into).collect())
+        let codes = self.lock().codes().map_err(IchieError::from);
+        self.timed(codes.map(|c| c.into_iter().map(Into::into).collect()))
     }
 
     /// One token's view now.
     pub fn view(&self, id: String) -> Result<TokenView, IchieError> {
-        Ok(self.lock().view_of(&self::id(id))?.into())
+        let view = self.lock().view_of(&self::id(id)).map_err(IchieError::from);
+        self.timed(view.map(Into::into))
     }
 
     /// The one token a user means: an id (or a prefix of 4+ characters), a
     /// name, issuer or account (exact first, then substrings).
     pub fn find(&self, query: String) -> Result<TokenView, IchieError> {
-        let app = self.lock();
-        let id = app.find(&query)?.id.clone();
-        Ok(app.view_of(&id)?.into())
+        let view = {
+            let app = self.lock();
+            app.find(&query)
+                .map(|t| t.id.clone())
+                .and_then(|id| app.view_of(&id))
+                .map_err(IchieError::from)
+        };
+        self.timed(view.map(Into::into))
     }
 
     /// Re-reads the vault file (another process may have changed it).
@@ -363,8 +392,9 @@ impl IchieApp {
     }
 
     /// The time codes are computed for (device clock plus correction), Unix ms.
-    pub fn corrected_now_ms(&self) -> u64 {
-        self.lock().corrected_now_ms()
+    pub fn corrected_now_ms(&self) -> Result<u64, IchieError> {
+        let now = self.lock().corrected_now_ms();
+        self.timed(Ok(now))
     }
 
     /// Writes every token to a passphrase-protected backup (Argon2id + AES-GCM).
@@ -403,10 +433,11 @@ impl IchieApp {
         })?;
         let check = self.app.lock().await.clock_check();
         let report = if date_header {
-            check.run(&DateHeaderSource::new(client, url)).await?
+            check.run(&DateHeaderSource::new(client, url)).await
         } else {
-            check.run(&JsonTimeSource::new(client, url)).await?
+            check.run(&JsonTimeSource::new(client, url)).await
         };
+        let report = self.timed(report.map_err(IchieError::from))?;
         Ok(report.into())
     }
 

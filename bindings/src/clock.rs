@@ -1,31 +1,72 @@
 //! Time for the codes: a clock the app may supply, and the clock check's report.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use ichie_core::{app, clock};
+
+use crate::error::IchieError;
 
 /// The device's wall clock, implemented by the app (Kotlin/Swift) when it
 /// wants to supply time itself; without one the system clock is used.
 #[uniffi::export(foreign)]
 pub trait WallClock: Send + Sync {
-    /// The current time in milliseconds since 1970-01-01T00:00:00Z.
-    fn now_ms(&self) -> u64;
+    /// The current time in milliseconds since 1970-01-01T00:00:00Z. An
+    /// exception thrown here reaches the caller of the `IchieApp` method
+    /// that asked for the time as `IchieError.Internal`, never as a panic.
+    fn now_ms(&self) -> Result<u64, IchieError>;
 }
 
-/// The app's clock seen as the core's clock.
-pub(crate) struct ForeignClock(pub(crate) Arc<dyn WallClock>);
+/// The app's clock seen as the core's clock. The core's clock cannot fail,
+/// so a failure is kept here (and 0 given instead) until the `IchieApp`
+/// method that asked turns it into an error and drops what it computed.
+pub(crate) struct ForeignClock {
+    app_clock: Arc<dyn WallClock>,
+    failure: Mutex<Option<String>>,
+}
 
-impl clock::WallClock for ForeignClock {
-    fn now_ms(&self) -> u64 {
-        self.0.now_ms()
+impl ForeignClock {
+    /// The failure since the last call, if any (and forgets it).
+    pub(crate) fn take_failure(&self) -> Option<String> {
+        match self.failure.lock() {
+            Ok(mut slot) => slot.take(),
+            Err(poisoned) => poisoned.into_inner().take(),
+        }
     }
 }
 
-/// The app's clock, or the system clock when it gives none.
-pub(crate) fn core_clock(clock: Option<Arc<dyn WallClock>>) -> Arc<dyn clock::WallClock> {
+impl clock::WallClock for ForeignClock {
+    fn now_ms(&self) -> u64 {
+        match self.app_clock.now_ms() {
+            Ok(ms) => ms,
+            Err(error) => {
+                let mut slot = match self.failure.lock() {
+                    Ok(slot) => slot,
+                    Err(poisoned) => poisoned.into_inner(),
+                };
+                *slot = Some(error.to_string());
+                0
+            }
+        }
+    }
+}
+
+/// The clock the core uses, and the app's clock (to ask it for failures)
+/// when the app supplied one.
+pub(crate) fn core_clock(
+    clock: Option<Arc<dyn WallClock>>,
+) -> (Arc<dyn clock::WallClock>, Option<Arc<ForeignClock>>) {
     match clock {
-        Some(foreign) => Arc::new(ForeignClock(foreign)),
-        None => Arc::new(clock::SystemClock),
+        Some(app_clock) => {
+            let foreign = Arc::new(ForeignClock {
+                app_clock,
+                failure: Mutex::new(None),
+            });
+            (
+                Arc::clone(&foreign) as Arc<dyn clock::WallClock>,
+                Some(foreign),
+            )
+        }
+        None => (Arc::new(clock::SystemClock), None),
     }
 }
 

@@ -14,9 +14,53 @@ const RFC_SECRET: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 struct ScriptedClock(AtomicU64);
 
 impl WallClock for ScriptedClock {
-    fn now_ms(&self) -> u64 {
-        self.0.load(Ordering::SeqCst)
+    fn now_ms(&self) -> Result<u64, IchieError> {
+        Ok(self.0.load(Ordering::SeqCst))
     }
+}
+
+/// An app clock that fails, as a Kotlin or Swift implementation that throws.
+struct BrokenClock;
+
+impl WallClock for BrokenClock {
+    fn now_ms(&self) -> Result<u64, IchieError> {
+        Err(IchieError::Internal {
+            reason: "no time today".into(),
+        })
+    }
+}
+
+/// A throwing app clock is a typed error of each call that needed the time
+/// (never a panic); calls that do not need it are unaffected.
+#[test]
+fn a_failing_app_clock_is_a_typed_error_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v").display().to_string();
+    let app = IchieApp::create(path, vec![1; 32], 10, Some(Arc::new(BrokenClock))).unwrap();
+    app.add_uri(format!("otpauth://totp/X?secret={RFC_SECRET}"))
+        .unwrap();
+    let id = app
+        .add_uri("otpauth://totp/Y?secret=JBSWY3DPEHPK3PXP".into())
+        .unwrap()
+        .added
+        .remove(0);
+    for result in [
+        app.list().map(|_| ()),
+        app.codes().map(|_| ()),
+        app.view(id.clone()).map(|_| ()),
+        app.find("X".into()).map(|_| ()),
+        app.corrected_now_ms().map(|_| ()),
+    ] {
+        match result {
+            Err(IchieError::Internal { reason }) => {
+                assert!(reason.contains("no time today"), "{reason}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    // Calls that do not need the time are unaffected.
+    assert_eq!(app.clock_correction_ms(), 0);
+    app.rename(id, None, "why".into()).unwrap();
 }
 
 fn scripted(ms: u64) -> Arc<ScriptedClock> {

@@ -111,4 +111,18 @@ final class FacadeTests: XCTestCase {
         }
         XCTAssertEqual(try app.importBackup(backup: backup, passphrase: "backup pass").added, [])
     }
+
+    /// A throwing app clock reaches the caller as `IchieError.Internal`, not a Rust panic.
+    func testAThrowingClockIsATypedError() async throws {
+        struct NoTime: Error {}
+        final class BrokenClock: WallClock, @unchecked Sendable {
+            func nowMs() throws -> UInt64 { throw NoTime() }
+        }
+        let app = try IchieApp.create(path: tempVault(), key: generateVaultKey(), maxTokens: 10, clock: BrokenClock())
+        _ = try app.addUri(uri: "otpauth://totp/X?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ")
+        await assertIchieError({ try app.list() }, "Internal") {
+            if case .Internal = $0 { return true } else { return false }
+        }
+        XCTAssertEqual(app.clockCorrectionMs(), 0)
+    }
 }

@@ -116,4 +116,18 @@ class FacadeTest {
         assertTrue(app.importBackup(backup, "backup pass").added.isEmpty())
         app.close()
     }
+
+    /** A throwing app clock reaches the caller as IchieException.Internal, not a Rust panic. */
+    @Test
+    fun aThrowingClockIsATypedError() {
+        val broken = object : WallClock {
+            override fun nowMs(): ULong = throw IllegalStateException("no time today")
+        }
+        IchieApp.create(tempVault(), generateVaultKey(), 10u, broken).use { app ->
+            app.addUri("otpauth://totp/X?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ")
+            assertThrows<IchieException.Internal> { app.list() }
+            assertThrows<IchieException.Internal> { app.codes() }
+            assertEquals(0L, app.clockCorrectionMs())
+        }
+    }
 }
