@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # IchieKit's tests on Linux (ios/IchieKit: the iOS app's service, view models
-# and their XCTests; the SwiftUI sources in ios/IchieApp need a Mac).
+# and their XCTests). The SwiftUI sources in ios/IchieApp need a Mac: here
+# they are only parsed (`swiftc -parse`, syntax, no type checking).
 #
 # Generates the Swift bindings and the host library (scripts/bindings.sh),
 # prepares the Swift chroot (scripts/swift-toolchain.sh), copies the
@@ -32,6 +33,10 @@ scripts/swift-toolchain.sh
 mkdir -p "$kit/Sources/Ichie" "$kit/Sources/IchieFFI"
 cp "$target/bindings/swift/Ichie.swift" "$kit/Sources/Ichie/Ichie.swift"
 cp "$target/bindings/swift/ichie_ffiFFI.h" "$kit/Sources/IchieFFI/ichie_ffiFFI.h"
+
+echo "== IchieApp sources: syntax only (SwiftUI, UIKit and AVFoundation need a Mac)"
+# shellcheck disable=SC2016 # $f is the inner shell's.
+scripts/swift-toolchain.sh run "$repo/ios/IchieApp" sh -c 'for f in *.swift; do swiftc -parse "$f" || exit 1; done'
 
 echo "== IchieKit tests"
 lib=$target/debug

@@ -11,6 +11,7 @@ extension TokenListViewModel: ObservableViewModel {}
 extension AddTokenViewModel: ObservableViewModel {}
 extension ClockBannerViewModel: ObservableViewModel {}
 extension TokenDetailsViewModel: ObservableViewModel {}
+extension AppModel: ObservableViewModel {}
 
 /// The app's screens wired together over one service: the list reloads when
 /// a token is added, details change the vault or the clock is corrected;

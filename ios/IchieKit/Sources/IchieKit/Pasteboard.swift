@@ -2,9 +2,8 @@
 @MainActor
 public protocol Pasteboard: AnyObject {
     /// Increases whenever anything (this app or another) changes the pasteboard.
+    /// (The list never reads the pasteboard's text: on iOS that asks the user.)
     var changeCount: Int { get }
-    /// The text on the pasteboard, if any.
-    var string: String? { get }
     /// Puts `text` on the pasteboard (local to this device).
     func copy(_ text: String)
     /// Empties the pasteboard.

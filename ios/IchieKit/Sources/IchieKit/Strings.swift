@@ -27,6 +27,11 @@ public enum TextKey: String, Sendable, CaseIterable {
     case unknownServicePrompt, knownService, activated, activatedClockCorrected
     case added, addedSkipped, addedNothing
     case revokedBadge, copied, copyRevoked, deleteConfirm, vaultFull, noMatches
+    // Labels of the SwiftUI screens.
+    case labelTokens, labelAdd, labelLink, labelScan, labelURI, labelManual, labelService
+    case labelCheckLink, labelActivationPassword, labelActivate, labelActivateCorrectingClock
+    case labelConfirmService, labelCancel, labelIssuer, labelAccount, labelSecret, labelServiceID
+    case labelUserID, labelSave, labelMoveToTop, labelDelete, labelNextCode, labelGenerate, labelDetails
 }
 
 /// The strings table: one dictionary per language, checked complete by the tests.
@@ -118,6 +123,30 @@ public struct Strings: Sendable {
         .deleteConfirm: "Delete {name}? You cannot sign in with it afterwards.",
         .vaultFull: "The list is full ({limit} tokens). Delete a token to add another.",
         .noMatches: "No token matches “{query}”.",
+        .labelTokens: "Tokens",
+        .labelAdd: "Add a token",
+        .labelLink: "Activation link",
+        .labelScan: "Scan",
+        .labelURI: "otpauth URI",
+        .labelManual: "By hand",
+        .labelService: "Service ID",
+        .labelCheckLink: "Check the link",
+        .labelActivationPassword: "Activation password",
+        .labelActivate: "Activate",
+        .labelActivateCorrectingClock: "Correct the clock and activate",
+        .labelConfirmService: "I checked it: continue",
+        .labelCancel: "Cancel",
+        .labelIssuer: "Issuer",
+        .labelAccount: "Account",
+        .labelSecret: "Secret key",
+        .labelServiceID: "Service ID",
+        .labelUserID: "User ID",
+        .labelSave: "Save",
+        .labelMoveToTop: "Move to the top",
+        .labelDelete: "Delete",
+        .labelNextCode: "Next",
+        .labelGenerate: "New code",
+        .labelDetails: "Details",
     ]
 
     static let japanese: [TextKey: String] = [
@@ -166,6 +195,30 @@ public struct Strings: Sendable {
         .deleteConfirm: "{name} を削除しますか？削除するとこのトークンでログインできなくなります。",
         .vaultFull: "登録数が上限（{limit}個）に達しています。追加するにはトークンを削除してください。",
         .noMatches: "「{query}」に一致するトークンはありません。",
+        .labelTokens: "トークン",
+        .labelAdd: "トークンを追加",
+        .labelLink: "アクティベーションリンク",
+        .labelScan: "スキャン",
+        .labelURI: "otpauth URI",
+        .labelManual: "手入力",
+        .labelService: "サービスID",
+        .labelCheckLink: "リンクを確認",
+        .labelActivationPassword: "アクティベーションパスワード",
+        .labelActivate: "有効にする",
+        .labelActivateCorrectingClock: "時計を補正して有効にする",
+        .labelConfirmService: "確認しました：続ける",
+        .labelCancel: "キャンセル",
+        .labelIssuer: "発行元",
+        .labelAccount: "アカウント",
+        .labelSecret: "シークレットキー",
+        .labelServiceID: "サービスID",
+        .labelUserID: "ユーザーID",
+        .labelSave: "保存",
+        .labelMoveToTop: "先頭に移動",
+        .labelDelete: "削除",
+        .labelNextCode: "次",
+        .labelGenerate: "新しいコード",
+        .labelDetails: "詳細",
     ]
 }
 

@@ -88,6 +88,9 @@ public final class TokenListViewModel {
         self.strings = strings
     }
 
+    /// The scheduler's time (ms): what `Row.countdown(atMs:)` is drawn at.
+    public var nowMs: UInt64 { scheduler.nowMs }
+
     /// When the next wake-up is due (scheduler ms), if one is scheduled.
     public private(set) var nextWakeAtMs: UInt64?
 
