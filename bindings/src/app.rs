@@ -397,6 +397,19 @@ impl IchieApp {
         self.timed(Ok(now))
     }
 
+    /// Re-encrypts the vault under a new passphrase (the same Argon2id cost,
+    /// a fresh salt); the old one no longer opens it.
+    pub fn change_passphrase(&self, passphrase: String) -> Result<(), IchieError> {
+        let passphrase = zeroize::Zeroizing::new(passphrase);
+        Ok(self.lock().change_passphrase(passphrase.as_bytes())?)
+    }
+
+    /// Re-encrypts the vault under a new 32-byte platform key (for example
+    /// after the keystore key was replaced); a passphrase no longer opens it.
+    pub fn change_key(&self, key: Vec<u8>) -> Result<(), IchieError> {
+        Ok(self.lock().change_key(vault::key(key)?)?)
+    }
+
     /// Writes every token to a passphrase-protected backup (Argon2id + AES-GCM).
     pub fn export_backup(&self, passphrase: String) -> Result<Vec<u8>, IchieError> {
         let kdf = vault::new_kdf()?;

@@ -308,6 +308,16 @@ fn garbage_tokens_and_ids_are_typed_errors() {
             IchieError::InvalidInput { .. }
         );
     }
+    assert_err!(
+        app.change_passphrase(String::new()),
+        IchieError::InvalidInput { .. }
+    );
+    for len in [0, 31, 33] {
+        assert_err!(
+            app.change_key(vec![1; len]),
+            IchieError::InvalidInput { .. }
+        );
+    }
     let backup = app.export_backup("right".into()).unwrap();
     assert_err!(
         app.import_backup(backup.clone(), "wrong".into()),

@@ -107,6 +107,9 @@ pub enum Command {
         /// The backup to read.
         file: PathBuf,
     },
+    /// Change the vault's passphrase (the current one from $ICHIE_PASSPHRASE
+    /// or asked for; the new one from $ICHIE_NEW_PASSPHRASE or asked for twice).
+    Passwd,
 }
 
 /// Arguments of `ichie add`.

@@ -216,6 +216,26 @@ pub fn run(args: Args) -> Result<Exit, CliError> {
             let mut app = open(&path, options)?;
             return clock(&mut app, &mut out, clock_args, json);
         }
+        Command::Passwd => {
+            let mut app = open(&path, options)?;
+            let passphrase = secrets::passphrase(
+                secrets::NEW_PASSPHRASE_ENV,
+                "New passphrase for the vault: ",
+                true,
+            )?;
+            app.change_passphrase(passphrase.as_bytes())?;
+            if json {
+                output::json(
+                    &mut out,
+                    &json!({ "vault": path, "passphrase_changed": true }),
+                )?;
+            } else {
+                writeln!(
+                    out,
+                    "The vault's passphrase is changed; the old one no longer opens it"
+                )?;
+            }
+        }
         Command::Export { file } => {
             let app = open(&path, options)?;
             let passphrase = secrets::passphrase(

@@ -13,6 +13,8 @@ pub const VAULT_PASSPHRASE_ENV: &str = "ICHIE_PASSPHRASE";
 pub const ACTIVATION_PASSWORD_ENV: &str = "ICHIE_ACTIVATION_PASSWORD";
 /// The backup passphrase variable.
 pub const BACKUP_PASSPHRASE_ENV: &str = "ICHIE_BACKUP_PASSPHRASE";
+/// The environment variable `ichie passwd` reads the new passphrase from.
+pub const NEW_PASSPHRASE_ENV: &str = "ICHIE_NEW_PASSPHRASE";
 
 /// Reads a passphrase from `env_var`, or asks for it on the terminal; with
 /// `confirm`, asks twice and insists that both match.

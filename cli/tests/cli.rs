@@ -558,3 +558,42 @@ fn endless_files_and_huge_pictures_are_refused_before_they_are_read_whole() {
     assert!(out.status.success(), "{out:?}");
     assert_eq!(env.json(&["list"]).as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn passwd_changes_the_passphrase_and_keeps_the_tokens() {
+    let env = Env::new();
+    env.ok(&["add", "otpauth://totp/A:one?secret=JBSWY3DPEHPK3PXP"]);
+    let before = env.json(&["code", "one"]);
+    // Without a new passphrase (no terminal, no variable) nothing changes.
+    assert_fails(&env.run(&["passwd"]), 1, "ICHIE_NEW_PASSPHRASE", "passwd");
+    let out = env
+        .command(&["passwd"])
+        .env("ICHIE_NEW_PASSPHRASE", "second passphrase")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The old passphrase is refused (exit 3); the new one shows the same token.
+    assert_fails(&env.run(&["list"]), 3, "passphrase", "old passphrase");
+    let list = env
+        .command(&["list"])
+        .env("ICHIE_PASSPHRASE", "second passphrase")
+        .output()
+        .unwrap();
+    assert!(list.status.success());
+    assert!(String::from_utf8_lossy(&list.stdout).contains("A (one)"));
+    let again = env
+        .command(&["code", "one"])
+        .env("ICHIE_PASSPHRASE", "second passphrase")
+        .output()
+        .unwrap();
+    let code = String::from_utf8(again.stdout).unwrap();
+    // The same secret: the same code, or the next step's if a step ended between.
+    assert!(
+        [&before["code"], &before["next_code"]].contains(&&Value::from(code.trim())),
+        "{code} vs {before}"
+    );
+}

@@ -346,6 +346,28 @@ impl App {
         self.vault.path()
     }
 
+    /// Re-encrypts the vault under a new passphrase: a fresh salt, the same
+    /// Argon2id cost as now (the recommended cost for a vault that had a
+    /// platform key). The old passphrase no longer opens it; a failed write
+    /// leaves the old file.
+    pub fn change_passphrase(&mut self, passphrase: &[u8]) -> Result<(), AppError> {
+        if passphrase.is_empty() {
+            return Err(VaultError::Kdf("the passphrase is empty".into()).into());
+        }
+        let kdf = match self.vault.kdf() {
+            Some(old) => KdfParams::with_cost(old.memory_kib, old.iterations, old.parallelism)?,
+            None => KdfParams::recommended()?,
+        };
+        let key = kdf.derive(passphrase)?;
+        Ok(self.vault.change_key(key, Some(kdf))?)
+    }
+
+    /// Re-encrypts the vault under a new platform key (a passphrase no
+    /// longer opens it).
+    pub fn change_key(&mut self, key: VaultKey) -> Result<(), AppError> {
+        Ok(self.vault.change_key(key, None)?)
+    }
+
     /// Re-reads the vault file (another process may have changed it).
     pub fn reload(&mut self) -> Result<(), AppError> {
         self.vault.reload()?;

@@ -105,6 +105,54 @@ fn a_revoked_token_shows_no_codes() {
     assert_eq!(app.list().unwrap()[0].code.as_deref(), Some("94287082"));
 }
 
+/// A passphrase change keeps the tokens and the Argon2id cost, and only the
+/// new passphrase opens the vault afterwards; so does a move to a platform key.
+#[test]
+fn a_passphrase_change_reencrypts_and_keeps_everything() {
+    let f = Fixture::new();
+    let kdf = KdfParams::with_cost(64, 1, 1).unwrap();
+    let mut app = App::create(
+        &f.path,
+        kdf.derive(b"old words").unwrap(),
+        Some(kdf.clone()),
+        VaultOptions::default(),
+        f.clock.clone(),
+    )
+    .unwrap();
+    app.add_uri(RFC_URI).unwrap();
+    assert!(matches!(
+        app.change_passphrase(b""),
+        Err(AppError::Vault(VaultError::Kdf(_)))
+    ));
+    app.change_passphrase(b"new words").unwrap();
+    let stored = Vault::read_kdf_params(&f.path).unwrap().unwrap();
+    assert_eq!(
+        (stored.memory_kib, stored.iterations, stored.parallelism),
+        (64, 1, 1)
+    );
+    assert_ne!(stored.salt, kdf.salt);
+    let open = |words: &[u8]| {
+        App::open(
+            &f.path,
+            stored.derive(words).unwrap(),
+            VaultOptions::default(),
+            f.clock.clone(),
+        )
+    };
+    assert!(matches!(
+        open(b"old words"),
+        Err(AppError::Vault(VaultError::WrongKey))
+    ));
+    let mut reopened = open(b"new words").unwrap();
+    assert_eq!(
+        reopened.list().unwrap()[0].code.as_deref(),
+        Some("94287082")
+    );
+    reopened.change_key(VaultKey::from_bytes(f.key)).unwrap();
+    assert_eq!(Vault::read_kdf_params(&f.path).unwrap(), None);
+    assert_eq!(f.reopen().tokens().len(), 1);
+}
+
 /// `codes()` is `list()`'s codes and nothing else.
 #[test]
 fn codes_are_the_lists_codes() {

@@ -275,6 +275,11 @@ impl Vault {
         &self.contents
     }
 
+    /// How the key was derived from a passphrase; `None` for a platform key.
+    pub fn kdf(&self) -> Option<&KdfParams> {
+        self.kdf.as_ref()
+    }
+
     /// The options the vault was opened with.
     pub fn options(&self) -> &VaultOptions {
         &self.options
