@@ -114,7 +114,7 @@ fn a_passphrase_change_reencrypts_and_keeps_everything() {
     let mut app = App::create(
         &f.path,
         kdf.derive(b"old words").unwrap(),
-        Some(kdf.clone()),
+        Some(kdf),
         VaultOptions::default(),
         f.clock.clone(),
     )
