@@ -124,6 +124,11 @@ public actor FakeIchieService: IchieService {
         return tokens.map(view)
     }
 
+    public func currentCodes() throws(IchieFailure) -> [CodeUpdate] {
+        try enter("currentCodes")
+        return tokens.map(view).map { CodeUpdate(id: $0.id, code: $0.code, nextCode: $0.nextCode, msUntilNext: $0.msUntilNext) }
+    }
+
     public func addFromURI(_ uri: String) throws(IchieFailure) -> AddResult {
         try enter("addFromURI")
         guard let components = URLComponents(string: uri), components.scheme == "otpauth",

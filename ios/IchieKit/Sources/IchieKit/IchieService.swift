@@ -10,6 +10,9 @@ public protocol IchieService: Sendable {
 
     /// Every token with its current code, next code and time left, in list order.
     func listTokens() async throws(IchieFailure) -> [Token]
+    /// Every token's current and next code and time left, without the labels:
+    /// the cheap refresh when a code expires (`listTokens` when the vault changed).
+    func currentCodes() async throws(IchieFailure) -> [CodeUpdate]
     /// Adds the tokens of an `otpauth://` or `otpauth-migration://` URI (a QR code's text).
     func addFromURI(_ uri: String) async throws(IchieFailure) -> AddResult
     /// Adds a hand-typed token; returns its id.

@@ -253,3 +253,23 @@ public struct StatusReport: Sendable, Equatable {
         self.state = state
     }
 }
+
+/// The part of a token that changes with time: what a list refreshes when a code expires.
+public struct CodeUpdate: Sendable, Equatable {
+    /// Token id.
+    public var id: String
+    /// The code valid now (none for HOTP and revoked tokens).
+    public var code: String?
+    /// The code of the next step.
+    public var nextCode: String?
+    /// Milliseconds until `nextCode` takes over.
+    public var msUntilNext: UInt64?
+
+    /// A code update; every field as named.
+    public init(id: String, code: String?, nextCode: String?, msUntilNext: UInt64?) {
+        self.id = id
+        self.code = code
+        self.nextCode = nextCode
+        self.msUntilNext = msUntilNext
+    }
+}

@@ -62,6 +62,12 @@ public final class RealIchieService: IchieService {
         try await blocking { app in try app.list().map(Token.init(core:)) }
     }
 
+    public func currentCodes() async throws(IchieFailure) -> [CodeUpdate] {
+        try await blocking { app in
+            try app.codes().map { CodeUpdate(id: $0.id, code: $0.code, nextCode: $0.nextCode, msUntilNext: $0.msUntilNext) }
+        }
+    }
+
     public func addFromURI(_ uri: String) async throws(IchieFailure) -> AddResult {
         try await blocking { app in
             let report = try app.addUri(uri: uri)

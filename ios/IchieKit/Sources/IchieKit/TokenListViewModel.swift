@@ -271,10 +271,40 @@ public final class TokenListViewModel {
         applySearch()
         changed()
         if expired {
-            refreshTask = Task { [weak self] in await self?.load() }
+            refreshTask = Task { [weak self] in await self?.refreshCodes() }
         } else {
             scheduleWake()
         }
+    }
+
+    /// After a code expired: only the codes are read again (`currentCodes`);
+    /// the whole list when the tokens are not the ones shown (changed elsewhere).
+    func refreshCodes() async {
+        if loading {
+            reloadAgain = true
+            return
+        }
+        do {
+            let updates = try await service.currentCodes()
+            guard updates.map(\.id) == allRows.map(\.id) else {
+                await load()
+                return
+            }
+            let now = scheduler.nowMs
+            for (index, update) in updates.enumerated() {
+                var token = allRows[index].token
+                token.code = update.code
+                token.nextCode = update.nextCode
+                token.msUntilNext = update.msUntilNext
+                allRows[index] = row(token, now: now)
+            }
+            clearFailure()
+        } catch {
+            show(error)
+        }
+        applySearch()
+        scheduleWake()
+        changed()
     }
 
     private func show(_ error: IchieFailure) {

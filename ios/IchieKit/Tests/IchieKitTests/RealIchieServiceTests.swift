@@ -51,6 +51,9 @@ final class RealIchieServiceTests: XCTestCase {
         XCTAssertEqual(tokens[0].nextCode?.count, 8)
         XCTAssert((1...30_000).contains(tokens[0].msUntilNext ?? 0))
         XCTAssertEqual(tokens[1].kind, .totp(periodSeconds: 60))
+        let codes = try await service.currentCodes()
+        XCTAssertEqual(codes.map(\.id), tokens.map(\.id))
+        XCTAssertEqual(codes[0].code?.count, 8)
         XCTAssertFalse(tokens[0].revoked)
         XCTAssertNil(tokens[0].server)
 

@@ -79,13 +79,14 @@ final class TokenListViewModelTests: XCTestCase {
         XCTAssertEqual(listed, 1, "entering the last seconds reads nothing")
         XCTAssertEqual(scheduler.pending, [30_000])
 
-        // The code changes at 30 s: the known next code shows at once, then the list is read again.
+        // The code changes at 30 s: the known next code shows at once, then the codes are read again.
         scheduler.advance(to: 30_000)
         XCTAssertEqual(list.rows[0].code, oldNext)
         XCTAssertFalse(list.rows[0].isLastSeconds)
         await list.refreshTask?.value
-        let relisted = await fake.count("listTokens")
-        XCTAssertEqual(relisted, 2)
+        let relisted = await fake.count("listTokens"), codes = await fake.count("currentCodes")
+        XCTAssertEqual(relisted, 1, "the labels did not change: only the codes are read")
+        XCTAssertEqual(codes, 1)
         XCTAssertEqual(list.rows[0].code, oldNext, "the fresh list agrees with the promoted next code")
         XCTAssertEqual(list.rows[0].countdown(atMs: 30_000)?.secondsLeft, 30)
         // Next: both tokens enter their last seconds at 55 s (30 s token) and 55 s (60 s token: 60 - 5).
@@ -93,6 +94,18 @@ final class TokenListViewModelTests: XCTestCase {
 
         list.stop()
         XCTAssertEqual(scheduler.pending, [])
+    }
+
+    func testATokenAddedElsewhereMakesTheRefreshReadTheWholeList() async throws {
+        await fake.seedTOTP(issuer: "A", account: "thirty")
+        let list = makeList()
+        await list.load()
+        await fake.seedTOTP(issuer: "B", account: "new")
+        scheduler.advance(to: 30_000)
+        await list.refreshTask?.value
+        let listed = await fake.count("listTokens")
+        XCTAssertEqual(listed, 2)
+        XCTAssertEqual(list.rows.map(\.account), ["thirty", "new"])
     }
 
     func testCopyPutsDigitsAndClearsAfter30SecondsIfUnchanged() async throws {
