@@ -397,6 +397,33 @@ impl IchieApp {
         self.timed(Ok(now))
     }
 
+    /// The tokens `ids` (all when empty) as `otpauth://` URIs for another
+    /// authenticator app (each carries its secret: show it, or its QR code,
+    /// only after the user unlocked again). A revoked token is `Revoked`.
+    pub fn export_uris(&self, ids: Vec<String>) -> Result<Vec<String>, IchieError> {
+        let ids: Vec<TokenId> = ids.into_iter().map(self::id).collect();
+        Ok(self
+            .lock()
+            .export_uris(&ids)?
+            .iter()
+            .map(|uri| uri.to_string())
+            .collect())
+    }
+
+    /// The tokens `ids` (all when empty) as Google Authenticator export URIs
+    /// (`otpauth-migration://`, five tokens per URI: one QR code each). A
+    /// token the format cannot carry (a period other than 30 s) is
+    /// `InvalidInput`.
+    pub fn export_migration(&self, ids: Vec<String>) -> Result<Vec<String>, IchieError> {
+        let ids: Vec<TokenId> = ids.into_iter().map(self::id).collect();
+        Ok(self
+            .lock()
+            .export_migration(&ids)?
+            .iter()
+            .map(|uri| uri.to_string())
+            .collect())
+    }
+
     /// Re-encrypts the vault under a new passphrase (the same Argon2id cost,
     /// a fresh salt); the old one no longer opens it.
     pub fn change_passphrase(&self, passphrase: String) -> Result<(), IchieError> {

@@ -107,9 +107,28 @@ pub enum Command {
         /// The backup to read.
         file: PathBuf,
     },
+    /// Move tokens to another device or app: print them as otpauth:// URIs,
+    /// or as Google Authenticator export URIs, or write them as QR images.
+    /// The output carries the secrets.
+    Transfer(TransferArgs),
     /// Change the vault's passphrase (the current one from $ICHIE_PASSPHRASE
     /// or asked for; the new one from $ICHIE_NEW_PASSPHRASE or asked for twice).
     Passwd,
+}
+
+/// Arguments of `ichie transfer`.
+#[derive(Debug, clap::Args)]
+pub struct TransferArgs {
+    /// The tokens (names, issuers, accounts or ids); none means all.
+    pub names: Vec<String>,
+    /// Google Authenticator's export format (otpauth-migration://, five
+    /// tokens per URI or QR code) instead of one otpauth:// URI per token.
+    #[arg(long)]
+    pub google: bool,
+    /// Write QR codes as PNG images instead of printing the URIs: FILE for
+    /// one, FILE-1.png, FILE-2.png … for several. Never overwrites a file.
+    #[arg(long, value_name = "FILE")]
+    pub qr: Option<PathBuf>,
 }
 
 /// Arguments of `ichie add`.

@@ -12,7 +12,7 @@ use ichie_core::token::{OtpKind, TokenState};
 use ichie_core::vault::{KdfParams, Vault, VaultOptions};
 use serde_json::json;
 
-use crate::cli::{AddArgs, Args, ClockArgs, Command};
+use crate::cli::{AddArgs, Args, ClockArgs, Command, TransferArgs};
 use crate::exit::Exit;
 use crate::output;
 use crate::qr::{self, QrError};
@@ -215,6 +215,10 @@ pub fn run(args: Args) -> Result<Exit, CliError> {
         Command::Clock(clock_args) => {
             let mut app = open(&path, options)?;
             return clock(&mut app, &mut out, clock_args, json);
+        }
+        Command::Transfer(transfer_args) => {
+            let app = open(&path, options)?;
+            transfer(&app, &mut out, transfer_args, json)?;
         }
         Command::Passwd => {
             let mut app = open(&path, options)?;
@@ -528,6 +532,60 @@ pub fn read_capped(path: &Path, limit: u64, what: &'static str) -> Result<Vec<u8
         });
     }
     Ok(bytes)
+}
+
+/// `ichie transfer`: the tokens as URIs on stdout, or as QR images.
+fn transfer<W: Write>(
+    app: &App,
+    out: &mut W,
+    args: TransferArgs,
+    json: bool,
+) -> Result<(), CliError> {
+    let ids = args
+        .names
+        .iter()
+        .map(|name| Ok(app.find(name)?.id.clone()))
+        .collect::<Result<Vec<_>, CliError>>()?;
+    let uris = if args.google {
+        app.export_migration(&ids)?
+    } else {
+        app.export_uris(&ids)?
+    };
+    let Some(qr) = args.qr else {
+        eprintln!("These lines carry the tokens' secrets: do not keep them.");
+        if json {
+            let list: Vec<&str> = uris.iter().map(|u| u.as_str()).collect();
+            output::json(out, &json!({ "uris": list }))?;
+        } else {
+            for uri in &uris {
+                writeln!(out, "{}", uri.as_str())?;
+            }
+        }
+        return Ok(());
+    };
+    let paths: Vec<PathBuf> = if uris.len() == 1 {
+        vec![qr]
+    } else {
+        let stem = qr.with_extension("");
+        (1..=uris.len())
+            .map(|n| PathBuf::from(format!("{}-{n}.png", stem.display())))
+            .collect()
+    };
+    for (uri, path) in uris.iter().zip(&paths) {
+        write_new_file(path, &qr::encode_png(uri)?)?;
+    }
+    if json {
+        output::json(out, &json!({ "images": paths }))?;
+    } else {
+        for path in &paths {
+            writeln!(
+                out,
+                "Wrote {} (it carries secrets: delete it after the transfer)",
+                path.display()
+            )?;
+        }
+    }
+    Ok(())
 }
 
 /// Writes a new private file, refusing to replace an existing one.

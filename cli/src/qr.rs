@@ -37,6 +37,9 @@ pub enum QrError {
         /// What the decoder said.
         reason: String,
     },
+    /// The text does not fit in a QR code (or the image could not be made).
+    #[error("cannot make a QR code: {0}")]
+    Encode(String),
     /// The image is larger than [`MAX_SIDE`] or [`MAX_PIXELS`]; nothing was decoded.
     #[error(
         "{path} is {width} × {height} pixels, more than the {MAX_SIDE} × {MAX_SIDE} (or {MAX_PIXELS} pixels) a QR code picture needs; crop or shrink it"
@@ -180,4 +183,21 @@ pub(crate) mod tests {
         let err = decode_bytes("small.png", &png_header(100, 100)).unwrap_err();
         assert!(matches!(err, QrError::Image { .. }), "{err}");
     }
+}
+
+/// `text` as a QR code in a PNG image: black modules of 8 × 8 pixels on
+/// white, with the 4-module quiet zone readers need.
+pub fn encode_png(text: &str) -> Result<Vec<u8>, QrError> {
+    let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)
+        .map_err(|e| QrError::Encode(e.to_string()))?;
+    let image = code
+        .render::<image::Luma<u8>>()
+        .module_dimensions(8, 8)
+        .quiet_zone(true)
+        .build();
+    let mut png = Vec::new();
+    image
+        .write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
+        .map_err(|e| QrError::Encode(e.to_string()))?;
+    Ok(png)
 }

@@ -597,3 +597,104 @@ fn passwd_changes_the_passphrase_and_keeps_the_tokens() {
         "{code} vs {before}"
     );
 }
+
+/// `ichie transfer` hands tokens on: as otpauth:// lines, as Google
+/// Authenticator export lines, or as QR images that `ichie add --qr` (an
+/// independent QR reader, rqrr) reads back into another vault with the
+/// same codes.
+#[test]
+fn transfer_moves_tokens_to_another_vault() {
+    let a = Env::new();
+    for i in 0..7 {
+        a.ok(&[
+            "add",
+            &format!(
+                "otpauth://totp/Bank{i}:user{i}?secret=JBSWY3DPEHPK3PX{}&issuer=Bank{i}",
+                ["A", "B", "C", "D", "E", "F", "G"][i]
+            ),
+        ]);
+    }
+    let codes = |env: &Env| -> Vec<(String, String, String)> {
+        let list = env.json(&["list"]);
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|v| {
+                (
+                    v["name"].as_str().unwrap().to_owned(),
+                    v["code"].as_str().unwrap_or_default().to_owned(),
+                    v["next_code"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let same = |a: &[(String, String, String)], b: &[(String, String, String)]| {
+        // The same names with the same codes (or a step later in b).
+        assert_eq!(a.len(), b.len());
+        for (x, y) in a.iter().zip(b) {
+            assert_eq!(x.0, y.0);
+            assert!(y.1 == x.1 || y.1 == x.2, "{x:?} vs {y:?}");
+        }
+    };
+
+    // otpauth:// lines, one token chosen by name.
+    let out = a.run(&["transfer", "Bank3"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("secrets"));
+    let line = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(line.lines().count(), 1);
+    assert!(
+        line.starts_with("otpauth://totp/Bank3:user3?secret="),
+        "{line}"
+    );
+
+    // Google Authenticator export lines for all: 7 tokens, 2 lines.
+    let lines = a.ok(&["transfer", "--google"]);
+    assert_eq!(lines.lines().count(), 2);
+    let b = Env::new();
+    for line in lines.lines() {
+        b.ok(&["add", line]);
+    }
+    same(&codes(&a), &codes(&b));
+
+    // QR images, read back by the QR reader of `ichie add --qr`.
+    let qr = a.path("move.png");
+    let written = a.ok(&["transfer", "--google", "--qr", qr.to_str().unwrap()]);
+    assert_eq!(written.lines().count(), 2, "{written}");
+    let c = Env::new();
+    for n in 1..=2 {
+        let image = a.path(&format!("move-{n}.png"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&image).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "{}", image.display());
+        }
+        c.ok(&["add", "--qr", image.to_str().unwrap()]);
+    }
+    same(&codes(&a), &codes(&c));
+    // Never overwrites.
+    assert_fails(
+        &a.run(&["transfer", "--google", "--qr", qr.to_str().unwrap()]),
+        1,
+        "exists",
+        "second transfer",
+    );
+}
+
+#[test]
+fn a_token_the_google_format_cannot_carry_is_refused() {
+    let env = Env::new();
+    env.ok(&[
+        "add",
+        "otpauth://totp/Bank:taro?secret=JBSWY3DPEHPK3PXP&period=60",
+    ]);
+    assert_fails(
+        &env.run(&["transfer", "--google"]),
+        1,
+        "period",
+        "60 s token",
+    );
+    // As an otpauth:// URI it travels with its period.
+    assert!(env.ok(&["transfer"]).contains("period=60"));
+}

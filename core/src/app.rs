@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use serde::Serialize;
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::backup::{self, BackupError};
 use crate::clock::{
@@ -748,6 +748,44 @@ impl App {
                 OtpKind::Hotp { .. } => None,
             })
             .min_by_key(|s| s.as_secs())
+    }
+
+    /// The tokens `ids` (all when empty) as `otpauth://` URIs, for another
+    /// authenticator app: each URI carries the secret, so show it only after
+    /// the user unlocked again. A revoked token is refused.
+    pub fn export_uris(&self, ids: &[TokenId]) -> Result<Vec<Zeroizing<String>>, AppError> {
+        Ok(self.exportable(ids)?.into_iter().map(uri::format).collect())
+    }
+
+    /// The tokens `ids` (all when empty) as Google Authenticator export
+    /// URIs (`otpauth-migration://`, five tokens a URI, one QR code each).
+    /// Refused for a revoked token and for one the format cannot carry
+    /// (a period other than 30 s).
+    pub fn export_migration(&self, ids: &[TokenId]) -> Result<Vec<Zeroizing<String>>, AppError> {
+        let specs = self.exportable(ids)?;
+        let mut id = [0u8; 4];
+        ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut id)
+            .map_err(|_| AppError::Random)?;
+        let batch_id = i32::from_be_bytes(id) & i32::MAX;
+        Ok(uri::format_migration(&specs, batch_id)?)
+    }
+
+    /// The specs of `ids` (every token when empty), refusing revoked ones.
+    fn exportable(&self, ids: &[TokenId]) -> Result<Vec<&TokenSpec>, AppError> {
+        let tokens: Vec<&Token> = if ids.is_empty() {
+            self.tokens().iter().collect()
+        } else {
+            ids.iter()
+                .map(|id| self.token(id))
+                .collect::<Result<_, _>>()?
+        };
+        tokens
+            .into_iter()
+            .map(|t| match t.state {
+                TokenState::Revoked => Err(AppError::Revoked(t.spec.display_name())),
+                _ => Ok(&t.spec),
+            })
+            .collect()
     }
 
     /// Writes every token to a passphrase-protected backup (Argon2id + AES-GCM).

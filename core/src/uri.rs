@@ -84,6 +84,18 @@ pub enum UriError {
     /// A migration export decoded fine but holds no tokens.
     #[error("the migration export holds no tokens")]
     EmptyMigration,
+    /// A token Google Authenticator's export format cannot carry: it knows
+    /// no period (30 s is assumed) and no T0, so such a token would give
+    /// other codes there.
+    #[error(
+        "{name} cannot travel in a Google Authenticator export ({why}); export it as an otpauth:// URI"
+    )]
+    NotMigratable {
+        /// The token's display name.
+        name: String,
+        /// What the format lacks.
+        why: String,
+    },
 }
 
 /// The bytes percent-encoded in formatted labels and query values: all but
@@ -262,6 +274,22 @@ pub fn parse_migration(uri: &str) -> Result<Vec<TokenSpec>, UriError> {
         None => Err(UriError::BadMigrationData(MigrationError::MissingData)),
     }
 }
+
+/// The tokens as Google Authenticator's export, `otpauth-migration://offline?data=…`,
+/// in batches of at most [`MIGRATION_BATCH`] tokens (one URI, one QR code
+/// each). Refused for a token the format cannot carry (a period other than
+/// 30 s, a non-zero T0) with [`UriError::NotMigratable`]; `batch_id` ties
+/// the batches of one export together.
+pub fn format_migration(
+    specs: &[&TokenSpec],
+    batch_id: i32,
+) -> Result<Vec<Zeroizing<String>>, UriError> {
+    migration::encode(specs, batch_id)
+}
+
+/// How many tokens one migration URI carries at most (a QR code that phones
+/// still read easily).
+pub const MIGRATION_BATCH: usize = 5;
 
 /// Either of the above, chosen by scheme (case-insensitive, surrounding
 /// whitespace trimmed): one token for `otpauth://`, the batch's tokens for

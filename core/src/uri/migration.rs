@@ -183,6 +183,93 @@ impl OtpParameters {
     }
 }
 
+impl OtpParameters {
+    /// The entry for `spec`, or why the format cannot carry it.
+    fn from_spec(spec: &TokenSpec) -> Result<Self, UriError> {
+        let refuse = |why: &str| UriError::NotMigratable {
+            name: spec.display_name(),
+            why: why.to_owned(),
+        };
+        let (r#type, counter) = match spec.params.kind {
+            OtpKind::Totp { step, t0: 0 } if step == Step::THIRTY_SECONDS => (2, 0),
+            OtpKind::Totp { t0: 0, .. } => return Err(refuse("its period is not 30 s")),
+            OtpKind::Totp { .. } => return Err(refuse("its T0 is not 0")),
+            OtpKind::Hotp { counter } => (
+                1,
+                i64::try_from(counter).map_err(|_| refuse("its counter is too large"))?,
+            ),
+        };
+        let digits = match spec.params.digits.get() {
+            6 => 1,
+            8 => 2,
+            7 => 3,
+            _ => return Err(refuse("its digit count has no code in the format")),
+        };
+        let issuer = spec.issuer.clone().unwrap_or_default();
+        let name = if issuer.is_empty() {
+            spec.account.clone()
+        } else {
+            format!("{issuer}:{}", spec.account)
+        };
+        Ok(Self {
+            secret: spec.secret.expose().to_vec(),
+            name,
+            issuer,
+            algorithm: match spec.params.algorithm {
+                Algorithm::Sha1 => 1,
+                Algorithm::Sha256 => 2,
+                Algorithm::Sha512 => 3,
+            },
+            digits,
+            r#type,
+            counter,
+        })
+    }
+}
+
+/// Encodes `specs` as migration URIs of at most [`super::MIGRATION_BATCH`]
+/// tokens each.
+pub(super) fn encode(
+    specs: &[&TokenSpec],
+    batch_id: i32,
+) -> Result<Vec<Zeroizing<String>>, UriError> {
+    if specs.is_empty() {
+        return Err(UriError::EmptyMigration);
+    }
+    let entries = specs
+        .iter()
+        .map(|spec| OtpParameters::from_spec(spec))
+        .collect::<Result<Vec<_>, _>>()?;
+    let batches: Vec<&[OtpParameters]> = entries.chunks(super::MIGRATION_BATCH).collect();
+    let batch_size = i32::try_from(batches.len()).unwrap_or(i32::MAX);
+    batches
+        .iter()
+        .enumerate()
+        .map(|(index, batch)| {
+            let payload = MigrationPayload {
+                otp_parameters: batch.to_vec(),
+                version: 1,
+                batch_size,
+                batch_index: i32::try_from(index).unwrap_or(i32::MAX),
+                batch_id,
+            };
+            let bytes = Zeroizing::new(payload.encode_to_vec());
+            let data = Zeroizing::new(data_encoding::BASE64.encode(&bytes));
+            let escaped: Zeroizing<String> =
+                Zeroizing::new(form_urlencoded::byte_serialize(data.as_bytes()).collect());
+            let mut uri = Zeroizing::new(String::with_capacity(
+                MIGRATION_PREFIX.len() + escaped.len(),
+            ));
+            uri.push_str(MIGRATION_PREFIX);
+            uri.push_str(&escaped);
+            Ok(uri)
+        })
+        .collect()
+}
+
+/// What every export URI starts with.
+const MIGRATION_PREFIX: &str = "otpauth-migration://offline?data=";
+
 /// Decodes an export's `data` value (already form-decoded) into its tokens.
 pub(super) fn decode(data: &str) -> Result<Vec<TokenSpec>, UriError> {
     let bad = UriError::BadMigrationData;
