@@ -119,6 +119,23 @@ pub fn decode_bytes(shown: &str, bytes: &[u8]) -> Result<Vec<Zeroizing<String>>,
         .collect()
 }
 
+/// `text` as a QR code in a PNG image: black modules of 8 × 8 pixels on
+/// white, with the 4-module quiet zone readers need.
+pub fn encode_png(text: &str) -> Result<Vec<u8>, QrError> {
+    let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)
+        .map_err(|e| QrError::Encode(e.to_string()))?;
+    let image = code
+        .render::<image::Luma<u8>>()
+        .module_dimensions(8, 8)
+        .quiet_zone(true)
+        .build();
+    let mut png = Vec::new();
+    image
+        .write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
+        .map_err(|e| QrError::Encode(e.to_string()))?;
+    Ok(png)
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     #![allow(clippy::unwrap_used)]
@@ -183,21 +200,4 @@ pub(crate) mod tests {
         let err = decode_bytes("small.png", &png_header(100, 100)).unwrap_err();
         assert!(matches!(err, QrError::Image { .. }), "{err}");
     }
-}
-
-/// `text` as a QR code in a PNG image: black modules of 8 × 8 pixels on
-/// white, with the 4-module quiet zone readers need.
-pub fn encode_png(text: &str) -> Result<Vec<u8>, QrError> {
-    let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)
-        .map_err(|e| QrError::Encode(e.to_string()))?;
-    let image = code
-        .render::<image::Luma<u8>>()
-        .module_dimensions(8, 8)
-        .quiet_zone(true)
-        .build();
-    let mut png = Vec::new();
-    image
-        .write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
-        .map_err(|e| QrError::Encode(e.to_string()))?;
-    Ok(png)
 }
