@@ -30,13 +30,15 @@ echo "== Swift bindings and the host library"
 scripts/bindings.sh
 echo "== Swift toolchain (chroot)"
 scripts/swift-toolchain.sh
+# Copied only when changed: bindings.sh rewrites them every time, and a new
+# mtime would make SwiftPM compile the generated module again.
+copy_if_changed() { cmp -s "$1" "$2" || cp "$1" "$2"; }
 mkdir -p "$kit/Sources/Ichie" "$kit/Sources/IchieFFI"
-cp "$target/bindings/swift/Ichie.swift" "$kit/Sources/Ichie/Ichie.swift"
-cp "$target/bindings/swift/ichie_ffiFFI.h" "$kit/Sources/IchieFFI/ichie_ffiFFI.h"
+copy_if_changed "$target/bindings/swift/Ichie.swift" "$kit/Sources/Ichie/Ichie.swift"
+copy_if_changed "$target/bindings/swift/ichie_ffiFFI.h" "$kit/Sources/IchieFFI/ichie_ffiFFI.h"
 
 echo "== IchieApp sources: syntax only (SwiftUI, UIKit and AVFoundation need a Mac)"
-# shellcheck disable=SC2016 # $f is the inner shell's.
-scripts/swift-toolchain.sh run "$repo/ios/IchieApp" sh -c 'for f in *.swift; do swiftc -parse "$f" || exit 1; done'
+scripts/swift-toolchain.sh run "$repo/ios/IchieApp" sh -c 'swiftc -parse ./*.swift'
 
 echo "== IchieKit tests"
 lib=$target/debug
