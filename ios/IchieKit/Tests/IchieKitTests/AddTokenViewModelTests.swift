@@ -2,7 +2,7 @@ import XCTest
 @testable import IchieKit
 
 @MainActor
-final class AddTokenViewModelTests: XCTestCase {
+final class AddTokenViewModelTests: XCTestCase, @unchecked Sendable {
     var fake: FakeIchieService!
     var added: ChangeCounter!
 

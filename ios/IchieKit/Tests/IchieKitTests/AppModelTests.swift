@@ -3,7 +3,7 @@ import XCTest
 @testable import IchieKit
 
 @MainActor
-final class AppModelTests: XCTestCase {
+final class AppModelTests: XCTestCase, @unchecked Sendable {
     func makeModel(_ fake: FakeIchieService) -> AppModel {
         AppModel(
             service: fake, scheduler: ManualScheduler(clock: TestClock()), pasteboard: MemoryPasteboard(),

@@ -2,7 +2,7 @@ import XCTest
 @testable import IchieKit
 
 @MainActor
-final class ClockBannerViewModelTests: XCTestCase {
+final class ClockBannerViewModelTests: XCTestCase, @unchecked Sendable {
     var fake: FakeIchieService!
     var corrected: ChangeCounter!
 

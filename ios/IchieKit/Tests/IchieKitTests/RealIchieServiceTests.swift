@@ -4,7 +4,7 @@ import XCTest
 @testable import IchieKit
 
 /// `RealIchieService` against the real library (the host libichie_ffi) with a temporary vault.
-final class RealIchieServiceTests: XCTestCase {
+final class RealIchieServiceTests: XCTestCase, @unchecked Sendable {
     /// RFC 6238's SHA-1 seed, `12345678901234567890`, in base32.
     static let rfcSecret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
     static let rfcURI = "otpauth://totp/RFC%206238:alice?secret=\(rfcSecret)&digits=8&issuer=RFC%206238"

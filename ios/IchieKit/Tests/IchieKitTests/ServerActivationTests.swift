@@ -48,7 +48,7 @@ struct TestServer {
 /// One activation against a real server over TLS, through the view models,
 /// ending with a code the server's /v1/verify accepts.
 @MainActor
-final class ServerActivationTests: XCTestCase {
+final class ServerActivationTests: XCTestCase, @unchecked Sendable {
     func testActivationThroughTheViewModelEndsWithAnAcceptedCode() async throws {
         let server = try TestServer.fromEnv()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ichie-kit-\(UUID().uuidString)")

@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 @testable import IchieKit
 
-final class StringsTests: XCTestCase {
+final class StringsTests: XCTestCase, @unchecked Sendable {
     static let everyFailure: [IchieFailure] = [
         .wrongPassword(attemptsLeft: 3), .wrongPassword(attemptsLeft: 1), .locked, .expiredOrUnknown, .revoked,
         .linkMismatch, .unconfirmedService(host: "h", fingerprint: "f"), .clockOff(offsetMs: -90_000),

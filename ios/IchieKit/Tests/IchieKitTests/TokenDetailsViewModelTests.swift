@@ -2,7 +2,7 @@ import XCTest
 @testable import IchieKit
 
 @MainActor
-final class TokenDetailsViewModelTests: XCTestCase {
+final class TokenDetailsViewModelTests: XCTestCase, @unchecked Sendable {
     var fake: FakeIchieService!
     var vaultChanged: ChangeCounter!
 

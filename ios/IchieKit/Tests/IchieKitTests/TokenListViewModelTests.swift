@@ -2,7 +2,7 @@ import XCTest
 @testable import IchieKit
 
 @MainActor
-final class TokenListViewModelTests: XCTestCase {
+final class TokenListViewModelTests: XCTestCase, @unchecked Sendable {
     var clock: TestClock!
     var scheduler: ManualScheduler!
     var pasteboard: MemoryPasteboard!
