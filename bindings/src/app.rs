@@ -133,6 +133,19 @@ pub struct IchieApp {
     app: Mutex<App>,
     /// The app's own clock, when it supplied one: asked for failures.
     app_clock: Option<Arc<clock::ForeignClock>>,
+    /// Told after every change (see `set_observer`).
+    observer: std::sync::Mutex<Option<Arc<dyn VaultObserver>>>,
+}
+
+/// Told when the vault's tokens or settings changed: after every change
+/// made through this `IchieApp`, and when `check_for_changes` finds that
+/// another process (a widget, the CLI, a second handle) changed the file.
+/// Called outside the vault's lock, on the thread that made the change:
+/// re-read with `list()` from there or hop to the UI thread.
+#[uniffi::export(foreign)]
+pub trait VaultObserver: Send + Sync {
+    /// The vault changed. An error thrown here is ignored.
+    fn vault_changed(&self) -> Result<(), IchieError>;
 }
 
 impl std::fmt::Debug for IchieApp {
@@ -148,7 +161,23 @@ impl IchieApp {
         Arc::new(Self {
             app: Mutex::new(app),
             app_clock,
+            observer: std::sync::Mutex::new(None),
         })
+    }
+
+    /// `result`, after telling the observer of the change when it succeeded.
+    fn changed<T>(&self, result: Result<T, IchieError>) -> Result<T, IchieError> {
+        if result.is_ok() {
+            let observer = match self.observer.lock() {
+                Ok(slot) => slot.clone(),
+                Err(poisoned) => poisoned.into_inner().clone(),
+            };
+            if let Some(observer) = observer {
+                // The app's own failure to react is not the change's failure.
+                let _ = observer.vault_changed();
+            }
+        }
+        result
     }
 
     /// `result`, unless the app's clock failed while it was computed: then
@@ -189,7 +218,8 @@ impl IchieApp {
             .prepare_activation(&password, None, policy)?;
         drop(password);
         let activated = self.timed(prepared.run(&client, &target).await.map_err(Into::into))?;
-        Ok(self.app.lock().await.store_activation(activated)?.into())
+        let stored = self.app.lock().await.store_activation(activated);
+        self.changed(stored.map(Into::into).map_err(Into::into))
     }
 }
 
@@ -306,14 +336,35 @@ impl IchieApp {
         self.timed(view.map(Into::into))
     }
 
+    /// Sets (or, with `None`, removes) the observer told of every change.
+    pub fn set_observer(&self, observer: Option<Arc<dyn VaultObserver>>) {
+        match self.observer.lock() {
+            Ok(mut slot) => *slot = observer,
+            Err(poisoned) => *poisoned.into_inner() = observer,
+        }
+    }
+
+    /// Re-reads the vault file; when another process changed it, tells the
+    /// observer and answers `true` (call it when the app comes to the
+    /// foreground, or on a timer).
+    pub fn check_for_changes(&self) -> Result<bool, IchieError> {
+        let changed = self.lock().reload_if_changed().map_err(IchieError::from)?;
+        if changed {
+            self.changed(Ok(()))?;
+        }
+        Ok(changed)
+    }
+
     /// Re-reads the vault file (another process may have changed it).
     pub fn reload(&self) -> Result<(), IchieError> {
-        Ok(self.lock().reload()?)
+        let reloaded = self.lock().reload().map_err(IchieError::from);
+        self.changed(reloaded)
     }
 
     /// Adds the tokens of an `otpauth://` or `otpauth-migration://` URI.
     pub fn add_uri(&self, uri: String) -> Result<AddReport, IchieError> {
-        Ok(self.lock().add_uri(&uri)?.into())
+        let added = self.lock().add_uri(&uri).map_err(IchieError::from);
+        self.changed(added.map(Into::into))
     }
 
     /// Adds a hand-typed token; `hotp_counter` makes it counter-based,
@@ -332,8 +383,9 @@ impl IchieApp {
         let params = app::manual_params(algorithm.into(), digits, period_s, hotp_counter)?;
         let id = self
             .lock()
-            .add_manual(issuer, account, &secret_base32, params)?;
-        Ok(id.to_string())
+            .add_manual(issuer, account, &secret_base32, params)
+            .map_err(IchieError::from);
+        self.changed(id.map(|id| id.to_string()))
     }
 
     /// Changes the issuer and account a token is shown with.
@@ -343,28 +395,33 @@ impl IchieApp {
         issuer: Option<String>,
         account: String,
     ) -> Result<(), IchieError> {
-        Ok(self.lock().rename(&self::id(id), issuer, account)?)
+        let renamed = self.lock().rename(&self::id(id), issuer, account);
+        self.changed(renamed.map_err(Into::into))
     }
 
     /// Moves a token to `position` (0-based) in the list.
     pub fn move_to(&self, id: String, position: u64) -> Result<(), IchieError> {
         let position = usize::try_from(position).unwrap_or(usize::MAX);
-        Ok(self.lock().move_to(&self::id(id), position)?)
+        let moved = self.lock().move_to(&self::id(id), position);
+        self.changed(moved.map_err(Into::into))
     }
 
     /// Deletes a token for good.
     pub fn delete(&self, id: String) -> Result<(), IchieError> {
-        Ok(self.lock().delete(&self::id(id))?)
+        let deleted = self.lock().delete(&self::id(id));
+        self.changed(deleted.map_err(Into::into))
     }
 
     /// Marks a token revoked or active again.
     pub fn set_state(&self, id: String, state: TokenState) -> Result<(), IchieError> {
-        Ok(self.lock().set_state(&self::id(id), state.into())?)
+        let set = self.lock().set_state(&self::id(id), state.into());
+        self.changed(set.map_err(Into::into))
     }
 
     /// The next code of an HOTP token (the counter is stored first).
     pub fn next_hotp_code(&self, id: String) -> Result<String, IchieError> {
-        Ok(self.lock().next_hotp_code(&self::id(id))?.to_string())
+        let code = self.lock().next_hotp_code(&self::id(id));
+        self.changed(code.map(|c| c.to_string()).map_err(Into::into))
     }
 
     /// The stored clock correction in milliseconds.
@@ -375,7 +432,8 @@ impl IchieApp {
     /// Stores a clock correction applied to every code from now on (a value
     /// the user typed; never beyond ±24 h).
     pub fn set_clock_correction(&self, correction_ms: i64) -> Result<(), IchieError> {
-        Ok(self.lock().set_clock_correction(correction_ms)?)
+        let set = self.lock().set_clock_correction(correction_ms);
+        self.changed(set.map_err(Into::into))
     }
 
     /// "Correct automatically": stores the offset a clock check measured
@@ -388,7 +446,8 @@ impl IchieApp {
         estimate: ClockEstimate,
         force: bool,
     ) -> Result<i64, IchieError> {
-        Ok(self.lock().apply_clock_estimate(&estimate.into(), force)?)
+        let applied = self.lock().apply_clock_estimate(&estimate.into(), force);
+        self.changed(applied.map_err(Into::into))
     }
 
     /// The time codes are computed for (device clock plus correction), Unix ms.
@@ -449,10 +508,8 @@ impl IchieApp {
         backup: Vec<u8>,
         passphrase: String,
     ) -> Result<AddReport, IchieError> {
-        Ok(self
-            .lock()
-            .import_backup(&backup, passphrase.as_bytes())?
-            .into())
+        let imported = self.lock().import_backup(&backup, passphrase.as_bytes());
+        self.changed(imported.map(Into::into).map_err(Into::into))
     }
 }
 
@@ -532,7 +589,11 @@ impl IchieApp {
         let client = ActivationClient::new(https::client(extra_root_pem)?);
         let queries = self.app.lock().await.status_queries();
         let answers = queries.run(&client).await;
-        let outcomes = self.app.lock().await.apply_statuses(answers)?;
-        Ok(outcomes.into_iter().map(Into::into).collect())
+        let outcomes = self.app.lock().await.apply_statuses(answers);
+        self.changed(
+            outcomes
+                .map(|o| o.into_iter().map(Into::into).collect())
+                .map_err(Into::into),
+        )
     }
 }

@@ -15,7 +15,7 @@ mod vault;
 pub use activation::{
     ActivationReport, LinkInspection, RemoteTokenState, StatusOutcome, inspect_activation_link,
 };
-pub use app::{AddReport, IchieApp, TokenCode, TokenView};
+pub use app::{AddReport, IchieApp, TokenCode, TokenView, VaultObserver};
 pub use clock::{ClockEstimate, ClockReport, ClockVerdict, WallClock};
 pub use error::IchieError;
 pub use otp::Algorithm;

@@ -368,6 +368,14 @@ impl App {
         Ok(self.vault.change_key(key, None)?)
     }
 
+    /// Re-reads the vault file and says whether another process (a widget,
+    /// the CLI, a second app handle) changed what it holds.
+    pub fn reload_if_changed(&mut self) -> Result<bool, AppError> {
+        let before = self.vault.contents().clone();
+        self.reload()?;
+        Ok(*self.vault.contents() != before)
+    }
+
     /// Re-reads the vault file (another process may have changed it).
     pub fn reload(&mut self) -> Result<(), AppError> {
         self.vault.reload()?;

@@ -125,4 +125,26 @@ final class FacadeTests: XCTestCase {
         }
         XCTAssertEqual(app.clockCorrectionMs(), 0)
     }
+
+    /// The observer hears this handle's changes and, through checkForChanges, another handle's.
+    func testChangesAreObserved() throws {
+        final class Counter: VaultObserver, @unchecked Sendable {
+            private let lock = NSLock()
+            private var count = 0
+            var seen: Int { lock.lock(); defer { lock.unlock() }; return count }
+            func vaultChanged() { lock.lock(); count += 1; lock.unlock() }
+        }
+        let path = tempVault()
+        let key = try generateVaultKey()
+        let app = try IchieApp.create(path: path, key: key, maxTokens: 10, clock: nil)
+        let widget = try IchieApp.open(path: path, key: key, maxTokens: 10, clock: nil)
+        let counter = Counter()
+        app.setObserver(observer: counter)
+        _ = try app.addUri(uri: "otpauth://totp/A:one?secret=JBSWY3DPEHPK3PXP")
+        XCTAssertEqual(counter.seen, 1)
+        _ = try widget.addUri(uri: "otpauth://totp/B:two?secret=GEZDGNBVGY3TQOJQ")
+        XCTAssertTrue(try app.checkForChanges())
+        XCTAssertEqual(counter.seen, 2)
+        XCTAssertEqual(try app.list().count, 2)
+    }
 }

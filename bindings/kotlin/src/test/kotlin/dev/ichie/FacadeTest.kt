@@ -130,4 +130,25 @@ class FacadeTest {
             assertEquals(0L, app.clockCorrectionMs())
         }
     }
+
+    /** The observer hears this handle's changes and, through checkForChanges, another handle's. */
+    @Test
+    fun changesAreObserved() {
+        val path = tempVault()
+        val key = generateVaultKey()
+        IchieApp.create(path, key, 10u, null).use { app ->
+            IchieApp.open(path, key, 10u, null).use { widget ->
+                val seen = java.util.concurrent.atomic.AtomicInteger()
+                app.setObserver(object : VaultObserver {
+                    override fun vaultChanged() { seen.incrementAndGet() }
+                })
+                app.addUri("otpauth://totp/A:one?secret=JBSWY3DPEHPK3PXP")
+                assertEquals(1, seen.get())
+                widget.addUri("otpauth://totp/B:two?secret=GEZDGNBVGY3TQOJQ")
+                assertTrue(app.checkForChanges())
+                assertEquals(2, seen.get())
+                assertEquals(2, app.list().size)
+            }
+        }
+    }
 }
