@@ -231,7 +231,7 @@ fn id(text: String) -> TokenId {
 impl IchieApp {
     /// Creates a new, empty vault at `path` under a 32-byte key and opens it.
     /// `clock` supplies the time (the system clock when absent).
-    #[uniffi::constructor]
+    #[uniffi::constructor(default(clock = None))]
     pub fn create(
         path: String,
         key: Vec<u8>,
@@ -250,7 +250,7 @@ impl IchieApp {
     }
 
     /// Opens the vault at `path` with its 32-byte key.
-    #[uniffi::constructor]
+    #[uniffi::constructor(default(clock = None))]
     pub fn open(
         path: String,
         key: Vec<u8>,
@@ -268,7 +268,7 @@ impl IchieApp {
     }
 
     /// Creates a new vault protected by a passphrase (Argon2id, 64 MiB) and opens it.
-    #[uniffi::constructor]
+    #[uniffi::constructor(default(clock = None))]
     pub fn create_with_passphrase(
         path: String,
         passphrase: String,
@@ -289,7 +289,7 @@ impl IchieApp {
     }
 
     /// Opens a passphrase-protected vault.
-    #[uniffi::constructor]
+    #[uniffi::constructor(default(clock = None))]
     pub fn open_with_passphrase(
         path: String,
         passphrase: String,
@@ -459,6 +459,7 @@ impl IchieApp {
     /// The tokens `ids` (all when empty) as `otpauth://` URIs for another
     /// authenticator app (each carries its secret: show it, or its QR code,
     /// only after the user unlocked again). A revoked token is `Revoked`.
+    #[uniffi::method(default(ids = []))]
     pub fn export_uris(&self, ids: Vec<String>) -> Result<Vec<String>, IchieError> {
         let ids: Vec<TokenId> = ids.into_iter().map(self::id).collect();
         Ok(self
@@ -473,6 +474,7 @@ impl IchieApp {
     /// (`otpauth-migration://`, five tokens per URI: one QR code each). A
     /// token the format cannot carry (a period other than 30 s) is
     /// `InvalidInput`.
+    #[uniffi::method(default(ids = []))]
     pub fn export_migration(&self, ids: Vec<String>) -> Result<Vec<String>, IchieError> {
         let ids: Vec<TokenId> = ids.into_iter().map(self::id).collect();
         Ok(self
@@ -518,6 +520,7 @@ impl IchieApp {
     /// Measures the device clock against `url`: an Ichie server's `/v1/time`,
     /// or with `date_header` any HTTPS server's `Date` header. The correction
     /// is not changed (see `set_clock_correction`).
+    #[uniffi::method(default(extra_root_pem = None, date_header = false))]
     pub async fn check_clock(
         &self,
         url: String,
@@ -547,6 +550,12 @@ impl IchieApp {
     /// the host and fingerprint `inspect_activation_link` showed (else
     /// `IchieError::UnconfirmedService`). With `fix_clock`, a clock that is
     /// off is corrected instead of refused (`IchieError::ClockOff`).
+    #[uniffi::method(default(
+        directory_json = None,
+        trust_unknown_service = false,
+        extra_root_pem = None,
+        fix_clock = false
+    ))]
     pub async fn activate_with_link(
         &self,
         link: String,
@@ -567,6 +576,7 @@ impl IchieApp {
 
     /// Activates the token of `user_id` at `service_id`, found in a service
     /// directory (JSON, shipped with the app).
+    #[uniffi::method(default(extra_root_pem = None, fix_clock = false))]
     pub async fn activate_with_service(
         &self,
         directory_json: String,
@@ -582,6 +592,7 @@ impl IchieApp {
     }
 
     /// Asks each activated token's server for its state and marks revoked ones.
+    #[uniffi::method(default(extra_root_pem = None))]
     pub async fn refresh_status(
         &self,
         extra_root_pem: Option<String>,
