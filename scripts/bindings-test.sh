@@ -4,7 +4,8 @@
 # tests (JVM, Maven, JNA) and the Swift tests (Linux, in the chroot of
 # scripts/swift-toolchain.sh). Each language activates its own token through
 # the bindings, has its code accepted at /v1/verify, sees the revocation, and
-# locks a second issuance with wrong passwords.
+# locks a second issuance with wrong passwords. Then IchieKit's tests
+# (scripts/ios-test.sh), whose view models activate a token the same way.
 #   ICHIE_SKIP_SWIFT=1   Kotlin only (no chroot)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -101,3 +102,7 @@ lib=$target/debug
 scripts/swift-toolchain.sh run "$repo/bindings/swift" \
   swift test --disable-swift-testing --scratch-path "$target/swift-build" \
   -Xlinker -L"$lib" -Xlinker -rpath -Xlinker "$lib"
+
+step "IchieKit (the iOS app's service and view models) on Linux, against the same server"
+server_env ios
+scripts/ios-test.sh
