@@ -50,6 +50,7 @@ reports=("$out"/surefire-reports/TEST-*.xml)
 # Surefire fails the build on a failing test; this only counts them.
 total=$(grep -ho '<testsuite [^>]*tests="[0-9]*"' "${reports[@]}" | sed 's/.*tests="//; s/"//' | awk '{ n += $1 } END { print n + 0 }')
 [ "$total" -gt 0 ] || die "no unit test ran"
+echo
 echo "$total passed, 0 failed"
 
 step "dex with D8 (min API 26)"
@@ -83,3 +84,34 @@ for type in Ldev/ichie/IchieAndroid\; Ldev/ichie/android/MainActivity\; \
 done
 grep -qaF nativeInit "$dex" || die "classes.dex lacks IchieAndroid.nativeInit"
 echo "ok  $dex: $classes classes ($jar_classes compiled), $(stat -c %s "$dex") bytes"
+
+step "shrink with R8 and android/app/proguard-rules.pro (release rules)"
+# Program: the glue, the bindings, JNA, coroutines, the Kotlin stdlib. The
+# extra rules stand in for what AGP adds: the manifest's classes kept, and
+# no warnings for the androidx classes this partial AAR set lacks.
+r8_args=(--release --min-api 26 --lib "$java_home")
+program=("$jar")
+for entry in "${classpath[@]}"; do
+  case $entry in
+    */android-all-*.jar) r8_args+=(--lib "$entry") ;;
+    */jna-*.jar | */kotlinx-coroutines-*.jar | */kotlin-stdlib-*.jar) program+=("$entry") ;;
+    *) r8_args+=(--classpath "$entry") ;;
+  esac
+done
+cat >"$out/agp-rules.pro" <<'RULES'
+-keep class dev.ichie.android.MainActivity { <init>(); }
+-keep class dev.ichie.android.IchieApplication { <init>(); }
+-dontwarn androidx.**
+RULES
+rm -rf "$out/r8"
+mkdir -p "$out/r8"
+java -cp "$out/tools/r8.jar" com.android.tools.r8.R8 "${r8_args[@]}" \
+  --pg-conf android/app/proguard-rules.pro --pg-conf "$out/agp-rules.pro" \
+  --pg-map-output "$out/r8/mapping.txt" --output "$out/r8/app.zip" "${program[@]}" 2>"$out/r8/log.txt" \
+  || { cat "$out/r8/log.txt" >&2; die "R8 failed"; }
+for kept in dev.ichie.IchieAndroid dev.ichie.IchieApp dev.ichie.UniffiLib com.sun.jna.Native com.sun.jna.Structure; do
+  grep -qxF "$kept -> $kept:" "$out/r8/mapping.txt" || die "R8 renamed or removed $kept"
+done
+unzip -q -o "$out/r8/app.zip" classes.dex -d "$out/r8"
+grep -qaF nativeInit "$out/r8/classes.dex" || die "R8 renamed IchieAndroid.nativeInit"
+echo "ok  $out/r8/classes.dex: $(stat -c %s "$out/r8/classes.dex") bytes, JNA, bindings and nativeInit kept"

@@ -14,7 +14,8 @@ class AndroidShell(
     context: Context,
     keyOptions: KeystoreVaultKey.Options = KeystoreVaultKey.Options(),
 ) {
-    private val directory = File(context.applicationContext.filesDir, VaultFiles.DIRECTORY)
+    @PublishedApi
+    internal val directory = File(context.applicationContext.filesDir, VaultFiles.DIRECTORY)
 
     /** The vault file. */
     val vaultFile: File = File(directory, VaultFiles.VAULT)
@@ -31,12 +32,21 @@ class AndroidShell(
      * [VaultKeyException] when the key cannot be had, `IchieException` when
      * the vault cannot be read, [IllegalStateException] before `IchieAndroid.init`.
      */
-    fun openVault(): IchieApp {
+    fun openVault(): IchieApp = withVaultKey { _, _, key -> IchieAndroid.openApp(vaultFile, key) }
+
+    /**
+     * Runs [open] with the vault's path, whether it exists, and its 32-byte
+     * key (zeroed afterwards) — for a caller that opens the vault itself,
+     * such as the shared UI's `RealIchieService.open` / `create` (a suspend
+     * call is fine: [open] is inlined). Same errors as [openVault].
+     */
+    inline fun <T> withVaultKey(open: (vaultPath: String, vaultExists: Boolean, key: ByteArray) -> T): T {
         IchieAndroid.requireInitialized()
         directory.mkdirs()
-        val key = vaultKey.vaultKey(vaultFile.exists()) { generateVaultKey() }
+        val exists = vaultFile.exists()
+        val key = vaultKey.vaultKey(exists) { generateVaultKey() }
         try {
-            return IchieAndroid.openApp(vaultFile, key)
+            return open(vaultFile.path, exists, key)
         } finally {
             key.fill(0)
         }
