@@ -197,7 +197,7 @@ object English : Strings {
 
     override fun nextCode(code: String) = "next $code"
     override fun secondsLeft(seconds: Int) = if (seconds == 1) "1 second left" else "$seconds seconds left"
-    override fun copied(seconds: Int) = "Copied. Cleared from the clipboard in $seconds s."
+    override fun copied(seconds: Int) = "Copied · cleared in $seconds s"
     override fun vaultFull(limit: Int) = "The vault is full: it holds at most $limit tokens. Delete one to add another."
 
     override fun clockOff(offsetMs: Long) =
@@ -315,7 +315,7 @@ object Japanese : Strings {
 
     override fun nextCode(code: String) = "次 $code"
     override fun secondsLeft(seconds: Int) = "残り${seconds}秒"
-    override fun copied(seconds: Int) = "コピーしました。${seconds}秒後にクリップボードから消去します。"
+    override fun copied(seconds: Int) = "コピーしました · ${seconds}秒後に消去"
     override fun vaultFull(limit: Int) = "保管庫がいっぱいです (最大${limit}個)。追加するにはトークンを削除してください。"
 
     override fun clockOff(offsetMs: Long) =
