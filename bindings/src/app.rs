@@ -21,6 +21,7 @@ use crate::activation::{self, ActivationReport, StatusOutcome};
 use crate::clock::{self, ClockEstimate, ClockReport, WallClock};
 use crate::error::IchieError;
 use crate::https;
+use crate::log::{self, LogLevel};
 use crate::otp::Algorithm;
 use crate::token::TokenState;
 use crate::vault;
@@ -158,6 +159,9 @@ impl std::fmt::Debug for IchieApp {
 
 impl IchieApp {
     fn wrap(app: App, app_clock: Option<Arc<clock::ForeignClock>>) -> Arc<Self> {
+        log::log(LogLevel::Info, || {
+            format!("vault open: {} tokens", app.tokens().len())
+        });
         Arc::new(Self {
             app: Mutex::new(app),
             app_clock,
@@ -172,6 +176,7 @@ impl IchieApp {
                 Ok(slot) => slot.clone(),
                 Err(poisoned) => poisoned.into_inner().clone(),
             };
+            log::log(LogLevel::Debug, || "vault changed".to_owned());
             if let Some(observer) = observer {
                 // The app's own failure to react is not the change's failure.
                 let _ = observer.vault_changed();
@@ -196,6 +201,31 @@ impl IchieApp {
     }
 
     async fn activate(
+        &self,
+        target: ActivationTarget,
+        password: String,
+        extra_root_pem: Option<String>,
+        fix_clock: bool,
+    ) -> Result<ActivationReport, IchieError> {
+        log::log(LogLevel::Info, || {
+            format!(
+                "activation for service {} at {}",
+                target.service_id, target.base_url
+            )
+        });
+        let result = self
+            .run_activation(target, password, extra_root_pem, fix_clock)
+            .await;
+        log::outcome("activation", &result, |report| {
+            format!(
+                "token {} stored (clock {:+} ms, {:?})",
+                report.id, report.clock.estimate.offset_ms, report.clock.verdict
+            )
+        });
+        result
+    }
+
+    async fn run_activation(
         &self,
         target: ActivationTarget,
         password: String,
@@ -350,6 +380,9 @@ impl IchieApp {
     pub fn check_for_changes(&self) -> Result<bool, IchieError> {
         let changed = self.lock().reload_if_changed().map_err(IchieError::from)?;
         if changed {
+            log::log(LogLevel::Info, || {
+                "the vault was changed by another process: re-read".to_owned()
+            });
             self.changed(Ok(()))?;
         }
         Ok(changed)
@@ -537,7 +570,14 @@ impl IchieApp {
         } else {
             check.run(&JsonTimeSource::new(client, url)).await
         };
-        let report = self.timed(report.map_err(IchieError::from))?;
+        let report = self.timed(report.map_err(IchieError::from));
+        log::outcome("clock check", &report, |r| {
+            format!(
+                "offset {:+} ms ± {} ms, {:?}",
+                r.estimate.offset_ms, r.estimate.uncertainty_ms, r.verdict
+            )
+        });
+        let report = report?;
         Ok(report.into())
     }
 

@@ -8,6 +8,7 @@ mod app;
 mod clock;
 mod error;
 mod https;
+mod log;
 mod otp;
 mod token;
 mod vault;
@@ -18,6 +19,7 @@ pub use activation::{
 pub use app::{AddReport, IchieApp, TokenCode, TokenView, VaultObserver};
 pub use clock::{ClockEstimate, ClockReport, ClockVerdict, WallClock};
 pub use error::IchieError;
+pub use log::{LogLevel, LogSink, set_log_sink};
 pub use otp::Algorithm;
 pub use token::TokenState;
 pub use vault::generate_vault_key;
