@@ -42,17 +42,22 @@ tested cargo test --workspace --all-features
 step "core tests without the HTTPS client"
 tested cargo test -p ichie-core --no-default-features --lib
 
-step "Kotlin (JVM) and Swift (Linux) bindings, each activating against a real server"
+step "Kotlin (JVM) and Swift (Linux) bindings and IchieKit, each activating against a real server"
 tested scripts/bindings-test.sh
 
+step "Android glue: compiled against android-all, unit tests, dexed with D8 and shrunk with R8"
+tested scripts/android-glue-check.sh
+
 # One closing line for all three languages: cargo's "test result: ok. N passed;
-# N failed", Maven Surefire's per-class "Tests run: N, Failures: F, Errors: E" and
-# XCTest's "Executed N tests, with F failures" (only the suite totals).
+# N failed", Maven Surefire's per-class "Tests run: N, Failures: F, Errors: E",
+# XCTest's "Executed N tests, with F failures" (only the suite totals) and the
+# "N passed, F failed" line of scripts that run Maven quietly.
 awk '
   /^test result: / { passed += $4; failed += $6 }
   /Tests run: [0-9]+, Failures: [0-9]+, Errors: [0-9]+, Skipped: [0-9]+, Time elapsed/ {
     line = $0; sub(/.*Tests run: /, "", line); gsub(",", "", line); split(line, f, " ")
     passed += f[1] - f[3] - f[5] - f[7]; failed += f[3] + f[5] }
   /^Test Suite .All tests. (passed|failed)/ { getline; passed += $2 - $5; failed += $5 }
+  /^[0-9]+ passed, [0-9]+ failed$/ { passed += $1; failed += $3 }
   END { printf "total: %d passed, %d failed\n", passed, failed }
 ' "$log"
