@@ -26,8 +26,8 @@ use crate::otp::Algorithm;
 use crate::token::TokenState;
 use crate::vault;
 
-/// One token as a list screen shows it, at one instant.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+/// One token as a list screen shows it, at one instant. `Debug` shows no code.
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
 pub struct TokenView {
     /// Vault identifier.
     pub id: String,
@@ -63,7 +63,8 @@ pub struct TokenView {
 }
 
 /// The part of a token's view that changes with time (see `IchieApp::codes`).
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+/// `Debug` shows no code.
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
 pub struct TokenCode {
     /// Vault identifier.
     pub id: String,
@@ -73,6 +74,27 @@ pub struct TokenCode {
     pub next_code: Option<String>,
     /// Milliseconds until `next_code` takes over: schedule the next refresh on it.
     pub ms_until_next: Option<u64>,
+}
+
+impl std::fmt::Debug for TokenView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenView")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("kind", &self.kind)
+            .field("state", &self.state)
+            .field("ms_until_next", &self.ms_until_next)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for TokenCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenCode")
+            .field("id", &self.id)
+            .field("ms_until_next", &self.ms_until_next)
+            .finish_non_exhaustive()
+    }
 }
 
 impl From<app::CodeView> for TokenCode {
@@ -305,6 +327,7 @@ impl IchieApp {
         max_tokens: u32,
         clock: Option<Arc<dyn WallClock>>,
     ) -> Result<Arc<Self>, IchieError> {
+        let passphrase = zeroize::Zeroizing::new(passphrase);
         let kdf = vault::new_kdf()?;
         let key = kdf.derive(passphrase.as_bytes())?;
         let (core_clock, app_clock) = clock::core_clock(clock);
@@ -326,6 +349,7 @@ impl IchieApp {
         max_tokens: u32,
         clock: Option<Arc<dyn WallClock>>,
     ) -> Result<Arc<Self>, IchieError> {
+        let passphrase = zeroize::Zeroizing::new(passphrase);
         let path = Path::new(&path);
         let key = vault::passphrase_key(path, &passphrase)?;
         let (core_clock, app_clock) = clock::core_clock(clock);
@@ -533,6 +557,7 @@ impl IchieApp {
 
     /// Writes every token to a passphrase-protected backup (Argon2id + AES-GCM).
     pub fn export_backup(&self, passphrase: String) -> Result<Vec<u8>, IchieError> {
+        let passphrase = zeroize::Zeroizing::new(passphrase);
         let kdf = vault::new_kdf()?;
         Ok(self.lock().export_backup(passphrase.as_bytes(), &kdf)?)
     }
@@ -543,6 +568,7 @@ impl IchieApp {
         backup: Vec<u8>,
         passphrase: String,
     ) -> Result<AddReport, IchieError> {
+        let passphrase = zeroize::Zeroizing::new(passphrase);
         let imported = self.lock().import_backup(&backup, passphrase.as_bytes());
         self.changed(imported.map(Into::into).map_err(Into::into))
     }

@@ -27,6 +27,9 @@ fn the_log_tells_what_happened_and_no_secret() {
     app.add_uri("otpauth://totp/A:one?secret=JBSWY3DPEHPK3PXP".into())
         .unwrap();
     let code = app.list().unwrap()[0].code.clone().unwrap();
+    // Nor does the records' Debug output show a code.
+    let debug = format!("{:?} {:?}", app.list().unwrap(), app.codes().unwrap());
+    assert!(!debug.contains(&code), "{debug}");
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
