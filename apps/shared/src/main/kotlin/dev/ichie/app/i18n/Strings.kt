@@ -243,6 +243,8 @@ object English : Strings {
         is IchieFailure.Tls -> "The secure connection failed: the server's certificate is not trusted."
         IchieFailure.Timeout -> "The server did not answer in time. Try again."
         is IchieFailure.ServerRefused -> "The server refused: ${failure.reason}."
+        is IchieFailure.NoVault -> "There is no vault at ${failure.path} yet."
+        is IchieFailure.VaultExists -> "A file is already at ${failure.path}: open it instead."
         is IchieFailure.Storage -> "Could not read or write the vault: ${failure.reason}."
         is IchieFailure.Internal -> "Something went wrong inside the app: ${failure.reason}."
     }
@@ -361,6 +363,8 @@ object Japanese : Strings {
         is IchieFailure.Tls -> "安全な接続を確立できませんでした。サーバーの証明書が信頼されていません。"
         IchieFailure.Timeout -> "サーバーから時間内に応答がありませんでした。再度お試しください。"
         is IchieFailure.ServerRefused -> "サーバーに拒否されました: ${failure.reason}"
+        is IchieFailure.NoVault -> "${failure.path} に保管庫はまだありません。"
+        is IchieFailure.VaultExists -> "${failure.path} にはすでにファイルがあります。そちらを開いてください。"
         is IchieFailure.Storage -> "保管庫を読み書きできませんでした: ${failure.reason}"
         is IchieFailure.Internal -> "アプリ内部でエラーが発生しました: ${failure.reason}"
     }

@@ -70,7 +70,13 @@ sealed class IchieFailure {
     /** The server refused or answered something unexpected. */
     data class ServerRefused(val code: String, val reason: String) : IchieFailure()
 
-    /** A file operation failed (no vault, a file already there, a disk error). */
+    /** No vault at [path]: the first launch, create one. */
+    data class NoVault(val path: String) : IchieFailure()
+
+    /** A vault (or another file) is already at [path]: open it instead of creating one. */
+    data class VaultExists(val path: String) : IchieFailure()
+
+    /** A file operation failed: the disk, permissions, a path that cannot be used. */
     data class Storage(val reason: String) : IchieFailure()
 
     /** A bug or a failing platform. */

@@ -261,6 +261,8 @@ internal fun IchieException.toFailure(): IchieFailure = when (this) {
     is IchieException.Tls -> IchieFailure.Tls(reason)
     is IchieException.Timeout -> IchieFailure.Timeout
     is IchieException.Server -> IchieFailure.ServerRefused(code, reason)
+    is IchieException.NoVault -> IchieFailure.NoVault(path)
+    is IchieException.VaultExists -> IchieFailure.VaultExists(path)
     is IchieException.Io -> IchieFailure.Storage(reason)
     is IchieException.Internal -> IchieFailure.Internal(reason)
 }

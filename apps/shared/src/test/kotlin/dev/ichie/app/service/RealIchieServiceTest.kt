@@ -138,7 +138,8 @@ class RealIchieServiceTest {
         RealIchieService.createWithPassphrase(path, "correct horse").ok().use { it.addUri(RFC_URI).ok() }
         assertEquals(IchieFailure.WrongPassphrase, RealIchieService.openWithPassphrase(path, "wrong horse").failureOrNull())
         RealIchieService.openWithPassphrase(path, "correct horse").ok().use { assertEquals(1, it.tokens().ok().size) }
-        assertTrue(RealIchieService.openWithPassphrase(tempVault(), "x").failureOrNull() is IchieFailure.Storage)
+        assertTrue(RealIchieService.openWithPassphrase(tempVault(), "x").failureOrNull() is IchieFailure.NoVault)
+        assertEquals(IchieFailure.VaultExists(path), RealIchieService.createWithPassphrase(path, "x").failureOrNull())
         val key = RealIchieService.newVaultKey().ok()
         assertEquals(32, key.size)
         assertTrue(RealIchieService.create(tempVault(), ByteArray(5)).failureOrNull() is IchieFailure.InvalidInput)

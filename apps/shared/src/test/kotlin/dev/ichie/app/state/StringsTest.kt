@@ -29,7 +29,7 @@ class StringsTest {
             IchieFailure.DamagedVault("d"), IchieFailure.Duplicate("n"), IchieFailure.NotFound("q"),
             IchieFailure.Ambiguous("q", listOf("a", "b")), IchieFailure.InvalidInput("i"), IchieFailure.Network("n"),
             IchieFailure.Tls("t"), IchieFailure.Timeout, IchieFailure.ServerRefused("c", "r"),
-            IchieFailure.Storage("s"), IchieFailure.Internal("i"),
+            IchieFailure.NoVault("p"), IchieFailure.VaultExists("p"), IchieFailure.Storage("s"), IchieFailure.Internal("i"),
         )
         for (strings in listOf(English, Japanese)) {
             val texts = all.map(strings::describe)
