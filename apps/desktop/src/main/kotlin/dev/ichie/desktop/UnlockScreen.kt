@@ -16,6 +16,11 @@ import androidx.compose.runtime.Composable
 import androidx.compose.runtime.collectAsState
 import androidx.compose.runtime.getValue
 import androidx.compose.ui.Modifier
+import androidx.compose.ui.input.key.Key
+import androidx.compose.ui.input.key.KeyEventType
+import androidx.compose.ui.input.key.key
+import androidx.compose.ui.input.key.onPreviewKeyEvent
+import androidx.compose.ui.input.key.type
 import androidx.compose.ui.platform.testTag
 import androidx.compose.ui.text.input.ImeAction
 import androidx.compose.ui.text.input.PasswordVisualTransformation
@@ -52,6 +57,13 @@ data class UnlockWords(
     }
 }
 
+/** Enter in a field submits (a desktop keyboard has no IME action key). */
+private fun Modifier.onEnter(action: () -> Unit) = onPreviewKeyEvent {
+    val enter = it.key == Key.Enter || it.key == Key.NumPadEnter
+    if (enter && it.type == KeyEventType.KeyDown) action()
+    enter
+}
+
 /** Asks for the vault's passphrase (twice for a new vault). */
 @Composable
 fun UnlockScreen(model: UnlockModel, vault: File) {
@@ -68,14 +80,15 @@ fun UnlockScreen(model: UnlockModel, vault: File) {
                     visualTransformation = PasswordVisualTransformation(),
                     keyboardOptions = KeyboardOptions(imeAction = if (state.creating) ImeAction.Next else ImeAction.Done),
                     keyboardActions = KeyboardActions(onDone = { model.unlock() }),
-                    modifier = Modifier.fillMaxWidth().testTag("passphrase"),
+                    modifier = Modifier.fillMaxWidth().testTag("passphrase").onEnter(model::unlock),
                 )
                 if (state.creating) {
                     OutlinedTextField(
                         state.repeat, model::setRepeat, label = { Text(words.repeat) }, singleLine = true,
                         visualTransformation = PasswordVisualTransformation(),
+                        keyboardOptions = KeyboardOptions(imeAction = ImeAction.Done),
                         keyboardActions = KeyboardActions(onDone = { model.unlock() }),
-                        modifier = Modifier.fillMaxWidth().testTag("repeat"),
+                        modifier = Modifier.fillMaxWidth().testTag("repeat").onEnter(model::unlock),
                     )
                 }
                 Button(onClick = model::unlock, enabled = !state.busy && state.passphrase.isNotEmpty(), modifier = Modifier.testTag("unlock")) {

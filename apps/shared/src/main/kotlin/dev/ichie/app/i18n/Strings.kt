@@ -232,6 +232,7 @@ object English : Strings {
         is IchieFailure.ClockOff -> clockOff(failure.offsetMs).removeSuffix(": codes may be refused.") +
             ": codes would be refused. Correct the clock first."
         is IchieFailure.CorrectionRefused -> "The clock correction was refused: ${failure.reason}."
+        IchieFailure.NoTimeServer -> "There is no server to check the clock against yet: activate a token first."
         is IchieFailure.VaultFull -> vaultFull(failure.limit)
         IchieFailure.WrongPassphrase -> "Wrong passphrase."
         is IchieFailure.DamagedVault -> "The vault file is damaged: ${failure.reason}."
@@ -352,6 +353,7 @@ object Japanese : Strings {
             "端末の時計が${span(failure.offsetMs, "時間", "分", "秒", "")}" +
                 (if (failure.offsetMs > 0) "遅れています" else "進んでいます") + "。このままではコードが拒否されます。先に時刻を補正してください。"
         is IchieFailure.CorrectionRefused -> "時刻の補正は拒否されました: ${failure.reason}"
+        IchieFailure.NoTimeServer -> "時刻を確認するサーバーがまだありません。先にトークンをアクティベートしてください。"
         is IchieFailure.VaultFull -> vaultFull(failure.limit)
         IchieFailure.WrongPassphrase -> "パスフレーズが違います。"
         is IchieFailure.DamagedVault -> "保管庫ファイルが破損しています: ${failure.reason}"

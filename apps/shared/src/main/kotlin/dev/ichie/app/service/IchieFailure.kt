@@ -37,6 +37,9 @@ sealed class IchieFailure {
     /** A clock correction was not stored; [needsForce]: forcing would store it. */
     data class CorrectionRefused(val reason: String, val needsForce: Boolean) : IchieFailure()
 
+    /** No server to check the clock against: no activated token, no time URL configured. */
+    data object NoTimeServer : IchieFailure()
+
     /** The vault holds [limit] tokens already. */
     data class VaultFull(val limit: Int) : IchieFailure()
 

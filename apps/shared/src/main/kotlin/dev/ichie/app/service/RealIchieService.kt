@@ -101,11 +101,14 @@ class RealIchieService private constructor(
         }
     }
 
-    override suspend fun checkClock(): IchieResult<ClockCheck> = call {
+    override suspend fun checkClock(): IchieResult<ClockCheck> {
         val url = config.timeUrl
-            ?: app.list().firstNotNullOfOrNull { it.server }?.let { it.trimEnd('/') + "/v1/time" }
-            ?: throw IchieException.InvalidInput("no time server: no activated token and no time URL configured")
-        app.checkClock(url, config.extraRootPem, config.timeUrl != null && config.dateHeader).toClockCheck()
+            ?: when (val servers = call { app.list().firstNotNullOfOrNull { it.server } }) {
+                is IchieResult.Err -> return servers
+                is IchieResult.Ok -> servers.value?.let { it.trimEnd('/') + "/v1/time" }
+            }
+            ?: return IchieResult.Err(IchieFailure.NoTimeServer)
+        return call { app.checkClock(url, config.extraRootPem, config.timeUrl != null && config.dateHeader).toClockCheck() }
     }
 
     override suspend fun applyClockCorrection(check: ClockCheck, force: Boolean) = call {

@@ -101,7 +101,7 @@ class RealIchieServiceTest {
             assertTrue(service.move(id, 5).failureOrNull() is IchieFailure.InvalidInput)
             assertTrue(service.inspectLink("ichie://nonsense").failureOrNull() is IchieFailure.InvalidInput)
             assertEquals(IchieFailure.NotFound("demo"), service.activateWithService("demo", "taro", "123456").failureOrNull())
-            assertTrue(service.checkClock().failureOrNull() is IchieFailure.InvalidInput, "no time server")
+            assertEquals(IchieFailure.NoTimeServer, service.checkClock().failureOrNull())
         }
         realService(clock).use { service ->
             val link = "ichie://activate?v=2&url=https%3A%2F%2F127.0.0.1%3A1&service=demo&user=taro&kid=k1&pk=" + "A".repeat(43)

@@ -25,7 +25,7 @@ class StringsTest {
             IchieFailure.WrongPassword(3), IchieFailure.Locked, IchieFailure.Expired, IchieFailure.Revoked,
             IchieFailure.RateLimited, IchieFailure.WrongServerKey("x"), IchieFailure.ForgedLink("s", "signing key"),
             IchieFailure.UnconfirmedService("h", "f"), IchieFailure.ClockOff(60_000),
-            IchieFailure.CorrectionRefused("r", true), IchieFailure.VaultFull(10), IchieFailure.WrongPassphrase,
+            IchieFailure.CorrectionRefused("r", true), IchieFailure.NoTimeServer, IchieFailure.VaultFull(10), IchieFailure.WrongPassphrase,
             IchieFailure.DamagedVault("d"), IchieFailure.Duplicate("n"), IchieFailure.NotFound("q"),
             IchieFailure.Ambiguous("q", listOf("a", "b")), IchieFailure.InvalidInput("i"), IchieFailure.Network("n"),
             IchieFailure.Tls("t"), IchieFailure.Timeout, IchieFailure.ServerRefused("c", "r"),
