@@ -4,8 +4,9 @@
 # tests (JVM, Maven, JNA) and the Swift tests (Linux, in the chroot of
 # scripts/swift-toolchain.sh). Each language activates its own token through
 # the bindings, has its code accepted at /v1/verify, sees the revocation, and
-# locks a second issuance with wrong passwords. Then IchieKit's tests
-# (scripts/ios-test.sh), whose view models activate a token the same way.
+# locks a second issuance with wrong passwords. Then the apps' JVM tests
+# (scripts/apps-test.sh) and IchieKit's (scripts/ios-test.sh), whose screens
+# and view models activate a token the same way.
 #   ICHIE_SKIP_SWIFT=1   Kotlin only (no chroot)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -86,6 +87,10 @@ step "Kotlin (JVM) tests"
 server_env kotlin
 (cd bindings/kotlin && mvn -q -B -Dichie.target.dir="$target" test)
 grep -h "Tests run" bindings/kotlin/target/surefire-reports/*.txt
+
+step "The apps' Kotlin (service layer, state holders, Compose UI, desktop) against the same server"
+server_env apps
+scripts/apps-test.sh
 
 if [ "${ICHIE_SKIP_SWIFT:-}" = 1 ]; then
   echo "Swift skipped (ICHIE_SKIP_SWIFT=1)"
