@@ -29,6 +29,6 @@ scripts/bindings.sh
 
 echo "== apps: shared + desktop (JUnit 5)"
 mvn -q -B -f apps/pom.xml -Dichie.target.dir="$target" -Dkotlin.compiler.daemon=false \
-  -Dskiko.renderApi=SOFTWARE test
+  -Dskiko.renderApi=SOFTWARE clean test
 grep -h "Tests run" apps/shared/target/surefire-reports/*.txt apps/desktop/target/surefire-reports/*.txt
 echo "screenshots: $(find docs/screenshots -name '*.png' | sort | tr '\n' ' ')"

@@ -7,4 +7,4 @@ cd "$(dirname "$0")/../.."
 target=${CARGO_TARGET_DIR:-$PWD/target}
 scripts/bindings.sh >/dev/null
 exec mvn -q -B -f apps/pom.xml -Dichie.target.dir="$target" -DskipTests -Dkotlin.compiler.daemon=false \
-  compile exec:java
+  clean compile exec:java

@@ -92,11 +92,17 @@ fun AddScreen(model: AddModel, full: Boolean, maxTokens: Int, onBack: () -> Unit
                     if (state.busy) Text(strings.working, style = MaterialTheme.typography.bodyMedium)
                 }
                 state.failure?.let { failure ->
-                    MessageCard(strings.describe(failure), MaterialTheme.colorScheme.errorContainer, MaterialTheme.colorScheme.onErrorContainer, "add-failure") {
-                        if (state.canFixClock) {
+                    val fixClock: (@Composable () -> Unit)? = if (state.canFixClock) {
+                        {
                             TextButton(onClick = { model.activate(fixClock = true) }, modifier = Modifier.testTag("fix-clock")) { Text(strings.fixClockAndActivate) }
                         }
+                    } else {
+                        null
                     }
+                    MessageCard(
+                        strings.describe(failure), MaterialTheme.colorScheme.errorContainer,
+                        MaterialTheme.colorScheme.onErrorContainer, "add-failure", actions = fixClock,
+                    )
                 }
             }
         }

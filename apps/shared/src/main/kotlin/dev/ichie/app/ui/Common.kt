@@ -53,19 +53,19 @@ fun MessageCard(
     content: Color,
     tag: String,
     modifier: Modifier = Modifier,
-    actions: @Composable () -> Unit = {},
+    actions: (@Composable () -> Unit)? = null,
 ) {
     Card(
         colors = CardDefaults.cardColors(containerColor = container, contentColor = content),
         modifier = modifier.fillMaxWidth().padding(horizontal = 16.dp, vertical = 6.dp).testTag("$tag-card"),
     ) {
-        Column(Modifier.padding(start = 16.dp, end = 8.dp, top = 12.dp, bottom = 4.dp)) {
+        Column(Modifier.padding(start = 16.dp, end = 8.dp, top = 12.dp, bottom = if (actions == null) 12.dp else 4.dp)) {
             Text(
                 text,
                 style = MaterialTheme.typography.bodyMedium,
                 modifier = Modifier.padding(end = 8.dp).testTag(tag).semantics { liveRegion = LiveRegionMode.Polite },
             )
-            Row(Modifier.fillMaxWidth(), horizontalArrangement = Arrangement.End) { actions() }
+            if (actions != null) Row(Modifier.fillMaxWidth(), horizontalArrangement = Arrangement.End) { actions() }
         }
     }
 }

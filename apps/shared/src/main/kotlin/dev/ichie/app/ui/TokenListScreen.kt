@@ -70,8 +70,13 @@ fun TokenListScreen(
     Surface(Modifier.fillMaxSize(), color = MaterialTheme.colorScheme.background) {
         Column(Modifier.fillMaxSize()) {
             Header(strings.appName) {
-                TextButton(onClick = clock::check, modifier = Modifier.testTag("check-clock")) { Text(strings.checkClock) }
                 Button(onClick = onAdd, enabled = !state.full, modifier = Modifier.testTag("add")) { Text(strings.addToken) }
+            }
+            Row(Modifier.fillMaxWidth().padding(horizontal = 8.dp)) {
+                TextButton(onClick = clock::check, modifier = Modifier.testTag("check-clock")) { Text(strings.checkClock) }
+                if (state.anyActivated) {
+                    TextButton(onClick = list::refreshStatus, modifier = Modifier.testTag("refresh-status")) { Text(strings.refreshStatus) }
+                }
             }
             ClockBannerView(clock)
             state.failure?.let {
