@@ -317,7 +317,7 @@ class FakeIchieService(
 
         fun fingerprint(pk: String): String {
             val h = java.security.MessageDigest.getInstance("SHA-256").digest(pk.toByteArray())
-            return h.take(16).chunked(2).joinToString(" ") { (a, b) -> "%02X%02X".format(a, b) }
+            return h.take(16).chunked(2).joinToString(" ") { (a, b) -> "%02x%02x".format(a, b) }
         }
 
         fun parseQuery(raw: String?): Map<String, String> = raw.orEmpty().split('&').filter { '=' in it }.associate {
