@@ -320,6 +320,12 @@ async fn issuance_conflicts_and_validation(env: TestEnv) {
         "{mail}"
     );
     assert!(!mail.contains("246810"));
+    // ...and what the app shows before it trusts a service it does not know.
+    assert!(mail.contains("Server: otp.example.com"), "{mail}");
+    assert!(
+        mail.contains(&format!("Key fingerprint: {}", env.pinned.fingerprint())),
+        "{mail}"
+    );
     // A second pending issuance for the same user: conflict.
     let (status, json) = env.issue("carol", "111111").await;
     assert_eq!((status, code_of(&json)), (StatusCode::CONFLICT, "conflict"));

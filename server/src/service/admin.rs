@@ -443,14 +443,24 @@ impl Service {
     }
 }
 
-/// The issuance e-mail's text: IDs and links, never the password.
+/// The issuance e-mail's text: IDs, links, and the server and signing-key
+/// fingerprint the app shows before it trusts a service it does not know;
+/// never the password.
 fn issuance_email(created: &IssuanceCreated) -> String {
+    let (host, fingerprint) = match ActivationLink::parse(&created.link) {
+        Ok(link) => (link.host().to_owned(), link.pinned.fingerprint()),
+        Err(_) => ("(see the link)".to_owned(), "(see the link)".to_owned()),
+    };
     format!(
         "A one-time password token has been issued to you.\n\n\
          Service ID: {service}\n\
          User ID: {user}\n\n\
          Open this link on your phone to activate it in the Ichie app:\n{link}\n\n\
          If the link does not open the app, use this one:\n{https}\n\n\
+         If the app does not know {service} yet, it shows a server and a key\n\
+         fingerprint before it activates: go on only if they are exactly these.\n\
+         Server: {host}\n\
+         Key fingerprint: {fingerprint}\n\n\
          The app will ask for your activation password, which you receive separately.\n\
          Nobody from {service} will ever ask you for it.\n\n\
          The activation is possible until {expires}.\n",
