@@ -5,7 +5,9 @@
 # number of right codes), VERIFY_CONCURRENCY connections (default 16),
 # VERIFY_REPLAY_ROUNDS replays of each accepted code (default 2),
 # VERIFY_WRONG wrong codes (default 50000), at most 15 s per measured phase.
-# VERIFY_ENGINES picks the databases (default "sqlite postgres").
+# VERIFY_ENGINES picks the databases (default "sqlite postgres");
+# VERIFY_CACHE_TOKENS sets the server's verify_cache_tokens (default: as init
+# writes it; 0 turns the key cache off).
 # Prints the load average and one JSON report per database.
 # The PostgreSQL cluster is the test one: fsync and synchronous_commit off,
 # so its figures are an upper bound; SQLite runs as the server configures it.
@@ -23,6 +25,7 @@ concurrency=${VERIFY_CONCURRENCY:-16}
 replay_rounds=${VERIFY_REPLAY_ROUNDS:-2}
 wrong=${VERIFY_WRONG:-50000}
 engines=${VERIFY_ENGINES:-sqlite postgres}
+cache_tokens=${VERIFY_CACHE_TOKENS:-}
 
 cargo build --quiet --release -p ichie-server -p ichie-e2e
 bin=$PWD/target/release
@@ -49,6 +52,9 @@ run_verify() {
   # The wrong-code phase sends many failures per token: lockout stays on,
   # with a limit it never reaches.
   sed -i 's/^max_verify_failures = 10$/max_verify_failures = 1000000000/' "$dir/ichie-server.toml"
+  if [ -n "$cache_tokens" ]; then
+    sed -i "s/^verify_cache_tokens = .*/verify_cache_tokens = $cache_tokens/" "$dir/ichie-server.toml"
+  fi
   "$bin/ichie-server" serve --dir "$dir" --port-file "$work/$label.port" >"$work/$label.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 100); do [ -s "$work/$label.port" ] && break; sleep 0.1; done

@@ -135,8 +135,11 @@ pub struct Limits {
     pub max_verify_failures: u32,
     /// How long after a revocation the user cannot be issued a new token (seconds; 20 min).
     pub revoke_cooldown_secs: u64,
-    /// Steps accepted either side of the server's step.
+    /// Steps accepted either side of the server's step (plus the token's
+    /// recorded drift).
     pub verify_window: u64,
+    /// Tokens whose unsealed key is kept in memory for verification (0: none).
+    pub verify_cache_tokens: usize,
     /// Largest request body (bytes).
     pub max_body_bytes: usize,
 }
@@ -150,6 +153,7 @@ impl Default for Limits {
             max_verify_failures: 10,
             revoke_cooldown_secs: 20 * 60,
             verify_window: 1,
+            verify_cache_tokens: 10_000,
             max_body_bytes: 16 * 1024,
         }
     }
@@ -325,6 +329,11 @@ impl Config {
         if l.verify_window > 10 {
             return Err(ConfigError::Invalid(
                 "verify_window must be at most 10".into(),
+            ));
+        }
+        if l.verify_cache_tokens > 1_000_000 {
+            return Err(ConfigError::Invalid(
+                "verify_cache_tokens must be at most 1000000".into(),
             ));
         }
         if l.max_body_bytes < 1024 {

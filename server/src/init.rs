@@ -204,8 +204,11 @@ max_activation_attempts = 5
 max_verify_failures = 10
 # After a revocation, no new issuance for the user during this time (20 minutes).
 revoke_cooldown_secs = 1200
-# Steps accepted either side of the current one.
+# Steps accepted either side of the current one (centred on the token's
+# drift at its last success, at most 10 steps).
 verify_window = 1
+# Tokens whose unsealed key stays in memory to verify faster (0: none).
+verify_cache_tokens = 10000
 # Largest request body in bytes.
 max_body_bytes = 16384
 

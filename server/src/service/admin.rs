@@ -275,6 +275,7 @@ impl Service {
         let store = self.store();
         let (revoked_token_id, cancelled_issuances) =
             store.revoke_user(&service_id, user_id, now).await?;
+        self.token_cache().remove_user(user_id);
         if revoked_token_id.is_none() && cancelled_issuances == 0 {
             return Err(ServiceError::NotFound("active token or pending issuance"));
         }
@@ -302,6 +303,7 @@ impl Service {
         if !self.store().unlock_token(token_id).await? {
             return Err(ServiceError::NotFound("active token"));
         }
+        self.token_cache().remove_token(token_id);
         let user = self
             .store()
             .token(token_id)
@@ -426,7 +428,14 @@ impl Service {
         let Some(role) = Role::parse(&row.role) else {
             return Ok(None);
         };
-        self.store().touch_api_key(&row.id, now).await?;
+        // The same condition as the UPDATE's, on the row just read: a key
+        // used in the last minute is not written again (most requests).
+        if row
+            .last_used_ms
+            .is_none_or(|last| last <= now.saturating_sub(crate::store::LAST_USED_RESOLUTION_MS))
+        {
+            self.store().touch_api_key(&row.id, now).await?;
+        }
         Ok(Some((row, role)))
     }
 

@@ -4,6 +4,7 @@
 
 mod activation;
 mod admin;
+mod cache;
 mod rate;
 mod verify;
 
@@ -23,7 +24,7 @@ use crate::store::Store;
 
 pub use admin::{ApiKeyInfo, IssuanceCreated, IssueRequest, RevokeOutcome, Role};
 pub use rate::Bucket;
-pub use verify::{TokenStatus, VerifyOutcome};
+pub use verify::{MAX_DRIFT_STEPS, TokenStatus, VerifyOutcome};
 
 /// Why a service call failed. Each variant is one answer the API gives.
 #[derive(Debug, thiserror::Error)]
@@ -124,6 +125,7 @@ struct Inner {
     clock: Arc<dyn Clock>,
     mailer: Mailer,
     limiter: rate::RateLimiter,
+    token_cache: cache::TokenCache,
 }
 
 impl fmt::Debug for Service {
@@ -148,6 +150,7 @@ impl Service {
                 store,
                 keys,
                 limiter: rate::RateLimiter::new(settings.rate_limits.clone()),
+                token_cache: cache::TokenCache::new(settings.limits.verify_cache_tokens),
                 settings,
                 clock,
                 mailer,
@@ -178,6 +181,10 @@ impl Service {
 
     fn keys(&self) -> &ServerKeys {
         &self.inner.keys
+    }
+
+    fn token_cache(&self) -> &cache::TokenCache {
+        &self.inner.token_cache
     }
 
     fn limits(&self) -> &Limits {

@@ -10,6 +10,8 @@ use super::{Service, ServiceError};
 use crate::seal::seed_aad;
 use crate::store::TokenRow;
 
+use super::cache::CachedToken;
+
 /// The answer to a verification.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct VerifyOutcome {
@@ -61,8 +63,35 @@ pub enum TokenStatus {
 /// The longest code accepted as input at all (longer is a malformed request).
 const MAX_CODE_LEN: usize = 10;
 
+/// The largest drift (in steps, either way) recorded for a token and used to
+/// centre its window (RFC 6238 §6): a clock off by more needs a correction on
+/// the device, not an ever wider window.
+pub const MAX_DRIFT_STEPS: i64 = 10;
+
+/// What a code matched in a token's search range.
+enum Matched {
+    /// A step acceptable now (inside the drift-centred window, after the last accepted step).
+    Acceptable(u64),
+    /// Only steps at or before the last accepted one: a replay.
+    Replayed,
+    /// Nothing.
+    Nothing,
+}
+
 impl Service {
     /// Verifies `code` for `user_id` of this server's service.
+    ///
+    /// A code is accepted for a step within ±`verify_window` steps of the
+    /// server's step plus the drift recorded at the token's last success
+    /// (bounded by [`MAX_DRIFT_STEPS`]), and only if that step is later than
+    /// the last accepted one; every state change is one conditional UPDATE,
+    /// so several instances sharing the database never accept a step twice.
+    ///
+    /// A user whose token was verified before takes the fast path: the
+    /// token's ID and prepared key (immutable) come from the in-memory cache
+    /// and one conditional UPDATE decides (accepts, or counts a failure);
+    /// whatever that UPDATE refuses (replay, lock, revocation, a stale cache
+    /// entry) falls through to the path that reads the token row.
     pub async fn verify(
         &self,
         service_id: Option<&str>,
@@ -81,9 +110,79 @@ impl Service {
                 "code must be 1 to 10 digits".into(),
             ));
         }
+        let now = self.now_ms();
+        if let Some(cached) = self.token_cache().get(user_id)
+            && let Some(outcome) = self.verify_cached(&cached, user_id, code, now).await?
+        {
+            return Ok(outcome);
+        }
+        self.verify_from_row(user_id, code, now).await
+    }
+
+    /// The fast path: one conditional UPDATE on the cached token, or `None`
+    /// when the database refused it and the row must be read.
+    async fn verify_cached(
+        &self,
+        cached: &CachedToken,
+        user_id: &str,
+        code: &str,
+        now: u64,
+    ) -> Result<Option<VerifyOutcome>, ServiceError> {
+        let now_step = cached
+            .totp
+            .step_at(now)
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let window = self.limits().verify_window;
+        let reach = window.saturating_add(MAX_DRIFT_STEPS.unsigned_abs());
+        let (first, last) = (
+            now_step.saturating_sub(reach),
+            now_step.saturating_add(reach),
+        );
+        // Every step of the reachable range is computed, so the time taken
+        // does not tell which (if any) matched.
+        let mut matched = None;
+        let mut several = false;
+        for step in first..=last {
+            if cached.totp.code_for_step(step).matches(code) {
+                several |= matched.is_some();
+                matched.get_or_insert(step);
+            }
+        }
+        if several {
+            return Ok(None);
+        }
+        let Some(step) = matched else {
+            // Wrong whatever the drift and the last step: count it.
+            return self
+                .count_failure(&cached.token_id, user_id)
+                .await
+                .map(|counted| {
+                    counted.map(|()| VerifyOutcome::rejected(VerifyRejection::InvalidCode))
+                });
+        };
+        let drift = drift_of(step, now_step);
+        if self
+            .store()
+            .accept_step(&cached.token_id, step, drift, now_step, window)
+            .await?
+        {
+            tracing::info!(token = %cached.token_id, drift, "code accepted");
+            return Ok(Some(VerifyOutcome::accepted(step)));
+        }
+        Ok(None)
+    }
+
+    /// The path that reads the user's active token row.
+    async fn verify_from_row(
+        &self,
+        user_id: &str,
+        code: &str,
+        now: u64,
+    ) -> Result<VerifyOutcome, ServiceError> {
         let service_id = self.settings().service_id.as_str();
         let store = self.store();
         let Some(token) = store.active_token(service_id, user_id).await? else {
+            self.token_cache().remove_user(user_id);
             let revoked = store
                 .last_revocation_ms(service_id, user_id)
                 .await?
@@ -94,28 +193,53 @@ impl Service {
                 VerifyRejection::NoToken
             }));
         };
+        let totp = self.totp(&token)?;
+        self.token_cache().insert(
+            user_id,
+            CachedToken {
+                token_id: token.token_id.clone(),
+                totp: totp.clone(),
+            },
+        );
         if token.locked {
             return Ok(VerifyOutcome::rejected(VerifyRejection::Locked));
         }
-        let now = self.now_ms();
-        let totp = self.totp(&token)?;
         let window = self.limits().verify_window;
-        let matched = totp
-            .verify(code, now, window)
-            .map_err(|e| ServiceError::Internal(e.to_string()))?;
-        let Some(step) = matched else {
-            return self.count_failure(&token).await;
-        };
         let now_step = totp
             .step_at(now)
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
-        let drift =
-            i64::try_from(step).unwrap_or(i64::MAX) - i64::try_from(now_step).unwrap_or(i64::MAX);
-        if store.accept_step(&token.token_id, step, drift).await? {
+        let step = match match_in_window(&totp, code, now_step, window, &token) {
+            Matched::Acceptable(step) => step,
+            Matched::Replayed => {
+                // The row read says active, unlocked, and this step or a later
+                // one accepted already: last_step only grows, so a replay.
+                tracing::info!(token = %token.token_id, reason = %VerifyRejection::Replayed, "code refused");
+                return Ok(VerifyOutcome::rejected(VerifyRejection::Replayed));
+            }
+            Matched::Nothing => {
+                return match self.count_failure(&token.token_id, user_id).await? {
+                    Some(()) => Ok(VerifyOutcome::rejected(VerifyRejection::InvalidCode)),
+                    // Not counted: the token was locked (or revoked) after it
+                    // was read, so this code arrived after the lock and gets
+                    // the same answer as any other code would now.
+                    None => Ok(VerifyOutcome::rejected(
+                        self.changed_meanwhile(&token.token_id)
+                            .await?
+                            .unwrap_or(VerifyRejection::Locked),
+                    )),
+                };
+            }
+        };
+        let drift = drift_of(step, now_step);
+        if store
+            .accept_step(&token.token_id, step, drift, now_step, window)
+            .await?
+        {
             tracing::info!(token = %token.token_id, drift, "code accepted");
             return Ok(VerifyOutcome::accepted(step));
         }
-        // The conditional update refused: replayed, or locked/revoked meanwhile.
+        // The conditional update refused: replayed (or the drift changed with
+        // a later acceptance), or locked/revoked meanwhile.
         let reason = self
             .changed_meanwhile(&token.token_id)
             .await?
@@ -137,35 +261,32 @@ impl Service {
         })
     }
 
-    async fn count_failure(&self, token: &TokenRow) -> Result<VerifyOutcome, ServiceError> {
+    /// Counts one failure (locking at `max_verify_failures`, audited);
+    /// `None` when it was not counted because the token is not active and
+    /// unlocked any more.
+    async fn count_failure(
+        &self,
+        token_id: &str,
+        user_id: &str,
+    ) -> Result<Option<()>, ServiceError> {
         let max = self.limits().max_verify_failures;
-        let counted = self
-            .store()
-            .count_verify_failure(&token.token_id, max)
-            .await?;
-        let Some(counted) = counted else {
-            // Not counted: the token was locked (or revoked) after it was read,
-            // so this code arrived after the lock and gets the same answer as
-            // any other code would now.
-            let reason = self
-                .changed_meanwhile(&token.token_id)
-                .await?
-                .unwrap_or(VerifyRejection::Locked);
-            return Ok(VerifyOutcome::rejected(reason));
+        let Some((failures, locked)) = self.store().count_verify_failure(token_id, max).await?
+        else {
+            return Ok(None);
         };
-        if let (failures, true) = counted {
+        if locked {
             self.store()
                 .audit(
                     self.now_ms(),
                     "verify",
                     "token.locked",
-                    &token.user_id,
-                    &format!("token={} failures={failures}", token.token_id),
+                    user_id,
+                    &format!("token={token_id} failures={failures}"),
                 )
                 .await?;
-            tracing::warn!(token = %token.token_id, failures, "token locked after failed verifications");
+            tracing::warn!(token = %token_id, failures, "token locked after failed verifications");
         }
-        Ok(VerifyOutcome::rejected(VerifyRejection::InvalidCode))
+        Ok(Some(()))
     }
 
     fn totp(&self, token: &TokenRow) -> Result<Totp, ServiceError> {
@@ -203,5 +324,51 @@ impl Service {
         } else {
             TokenStatus::Active
         })
+    }
+}
+
+/// The step offset of an accepted step, bounded by [`MAX_DRIFT_STEPS`].
+fn drift_of(step: u64, now_step: u64) -> i64 {
+    let step = i128::from(step);
+    let now = i128::from(now_step);
+    let bound = i128::from(MAX_DRIFT_STEPS);
+    i64::try_from((step - now).clamp(-bound, bound)).unwrap_or(0)
+}
+
+/// Where `code` falls for `token` at `now_step`: the search range is the
+/// drift-centred window joined with the plain window around now (so that a
+/// replay of a step accepted before is recognised as one). Every step of the
+/// range is computed whatever matches.
+fn match_in_window(
+    totp: &Totp,
+    code: &str,
+    now_step: u64,
+    window: u64,
+    token: &TokenRow,
+) -> Matched {
+    let now = i128::from(now_step);
+    let bound = i128::from(MAX_DRIFT_STEPS);
+    let centre = now + i128::from(token.drift_steps).clamp(-bound, bound);
+    let window = i128::from(window);
+    let first = u64::try_from((now.min(centre) - window).max(0)).unwrap_or(0);
+    let last = u64::try_from(now.max(centre) + window).unwrap_or(u64::MAX);
+    let mut acceptable = None;
+    let mut replayed = false;
+    for step in first..=last {
+        if !totp.code_for_step(step).matches(code) {
+            continue;
+        }
+        let in_window = (i128::from(step) - centre).abs() <= window;
+        let after_last = token.last_step.is_none_or(|last| step > last);
+        if in_window && after_last {
+            acceptable.get_or_insert(step);
+        } else if !after_last {
+            replayed = true;
+        }
+    }
+    match (acceptable, replayed) {
+        (Some(step), _) => Matched::Acceptable(step),
+        (None, true) => Matched::Replayed,
+        (None, false) => Matched::Nothing,
     }
 }

@@ -53,7 +53,7 @@ fn from_row(r: &AnyRow) -> Result<ApiKeyRow, sqlx::Error> {
 }
 
 /// How often the last use of a key is written (one write per key per minute at most).
-const LAST_USED_RESOLUTION_MS: u64 = 60_000;
+pub const LAST_USED_RESOLUTION_MS: u64 = 60_000;
 
 impl Store {
     /// Stores a key's hash.

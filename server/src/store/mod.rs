@@ -18,7 +18,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
 pub use activations::{ActivationRow, CompletedActivation};
-pub use api_keys::ApiKeyRow;
+pub use api_keys::{ApiKeyRow, LAST_USED_RESOLUTION_MS};
 pub use audit::AuditEntry;
 pub use issuances::{IssuanceRow, NewIssuance};
 pub use tokens::{ActivateOutcome, NewToken, TokenRow};

@@ -264,23 +264,30 @@ impl Store {
         Ok((token, cancelled))
     }
 
-    /// Accepts a code of `step`: only if the token is active, unlocked and
-    /// `step` is later than every step accepted before (replay protection).
-    /// Whether it was accepted.
+    /// Accepts a code of `step` at the server's step `now_step`: only if the
+    /// token is active, unlocked, `step` is later than every step accepted
+    /// before (replay protection) and within `window` steps of `now_step`
+    /// plus the drift stored at the last success (RFC 6238 §6); records
+    /// `drift_steps` as the new drift. Whether it was accepted.
     pub async fn accept_step(
         &self,
         token_id: &str,
         step: u64,
         drift_steps: i64,
+        now_step: u64,
+        window: u64,
     ) -> Result<bool, sqlx::Error> {
         let done = sqlx::query(
             "UPDATE tokens SET last_step = $2, failures = 0, drift_steps = $3 \
              WHERE token_id = $1 AND state = 'active' AND locked = 0 \
-             AND (last_step IS NULL OR last_step < $2)",
+             AND (last_step IS NULL OR last_step < $2) \
+             AND $2 BETWEEN $4 + drift_steps - $5 AND $4 + drift_steps + $5",
         )
         .bind(token_id)
         .bind(to_i64(step))
         .bind(drift_steps)
+        .bind(to_i64(now_step))
+        .bind(to_i64(window))
         .execute(self.pool())
         .await?;
         Ok(done.rows_affected() == 1)

@@ -5,11 +5,11 @@
 //! protocol (`ActivationClient`, as `ichie-load` does), so it knows every
 //! seed. Then, with C concurrent HTTPS connections, three measured phases:
 //!
-//! 1. `right`: each token's current code once (expects `accepted`);
-//! 2. `replayed`: the accepted codes sent again, R rounds (expects `replayed`);
-//! 3. `wrong`: a code outside every token's window, round robin over the
+//! 1. `wrong`: a code outside every token's window, round robin over the
 //!    tokens (expects `invalid_code`; raise `max_verify_failures` so that
-//!    nothing locks).
+//!    nothing locks); it also puts every token in the server's key cache;
+//! 2. `right`: each token's current code once (expects `accepted`);
+//! 3. `replayed`: the accepted codes sent again, R rounds (expects `replayed`).
 //!
 //! One JSON line on stdout: requests/s, latency p50/p99 and the answers per
 //! phase. Only loopback targets are accepted, and every phase is bounded in
@@ -352,6 +352,27 @@ async fn main() -> Result<(), String> {
         Arc::new(provision(&http, &admin, count, args.concurrency, provision_deadline).await?);
     let provision_secs = provision_start.elapsed().as_secs_f64();
 
+    let target = Target {
+        http: &http,
+        url: &url,
+        key: &args.verifier_key,
+        tokens: &tokens,
+        concurrency: args.concurrency,
+    };
+    let now = now_ms();
+    let wrong_codes: Vec<String> = tokens
+        .iter()
+        .map(|t| wrong_code(&t.totp, now))
+        .collect::<Result<_, String>>()?;
+    let wrong: Vec<Job> = (0..args.wrong.min(1_000_000))
+        .map(|n| {
+            let i = n % tokens.len().max(1);
+            (i, wrong_codes.get(i).cloned().unwrap_or_default())
+        })
+        .collect();
+    let (mut wrong, wrong_secs) =
+        run_phase(&target, wrong, "invalid_code", Instant::now() + phase_time).await?;
+
     // Start the right codes early in a step, so that every accepted code is
     // still inside the window (it is, until the end of the next step) while
     // the replay phase runs: right + replayed take at most 2 × 20 s.
@@ -363,13 +384,6 @@ async fn main() -> Result<(), String> {
         tokio::time::sleep(Duration::from_millis(step_ms - into_step + 50)).await;
     }
 
-    let target = Target {
-        http: &http,
-        url: &url,
-        key: &args.verifier_key,
-        tokens: &tokens,
-        concurrency: args.concurrency,
-    };
     let now = now_ms();
     let right: Vec<Job> = tokens
         .iter()
@@ -385,20 +399,6 @@ async fn main() -> Result<(), String> {
         .collect();
     let (mut replayed, replayed_secs) =
         run_phase(&target, replays, "replayed", Instant::now() + phase_time).await?;
-
-    let now = now_ms();
-    let wrong_codes: Vec<String> = tokens
-        .iter()
-        .map(|t| wrong_code(&t.totp, now))
-        .collect::<Result<_, String>>()?;
-    let wrong: Vec<Job> = (0..args.wrong.min(1_000_000))
-        .map(|n| {
-            let i = n % tokens.len().max(1);
-            (i, wrong_codes.get(i).cloned().unwrap_or_default())
-        })
-        .collect();
-    let (mut wrong, wrong_secs) =
-        run_phase(&target, wrong, "invalid_code", Instant::now() + phase_time).await?;
 
     let report = json!({
         "label": args.label,
