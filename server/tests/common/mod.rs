@@ -44,7 +44,7 @@ pub struct TestEnv {
 }
 
 /// A fresh PostgreSQL database on the test cluster, or `None` to skip.
-async fn postgres_url() -> Option<String> {
+pub async fn postgres_url() -> Option<String> {
     let Ok(url) = std::env::var("ICHIE_TEST_POSTGRES_URL") else {
         if std::env::var("ICHIE_REQUIRE_POSTGRES").as_deref() == Ok("1") {
             panic!("ICHIE_REQUIRE_POSTGRES=1 but ICHIE_TEST_POSTGRES_URL is not set");
