@@ -128,6 +128,7 @@ impl From<ServiceError> for ApiError {
                 )
             },
             E::RateLimited { retry_after_secs } => Self::rate_limited(retry_after_secs),
+            E::Unauthorized => Self::unauthorized(),
             E::Internal(detail) => {
                 tracing::error!(detail = %super::for_log(&detail), "internal error");
                 Self::internal()

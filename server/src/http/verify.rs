@@ -7,7 +7,7 @@ use axum::routing::post;
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
-use super::auth::VerifierKey;
+use super::auth::VerifyAuth;
 use super::json::ApiJson;
 use super::{ApiError, AppState};
 use crate::service::VerifyOutcome;
@@ -27,13 +27,14 @@ struct VerifyRequest {
 
 async fn verify(
     State(state): State<AppState>,
-    VerifierKey(actor): VerifierKey,
+    VerifyAuth(auth): VerifyAuth,
     ApiJson(request): ApiJson<VerifyRequest>,
 ) -> Result<Json<VerifyOutcome>, ApiError> {
-    tracing::debug!(%actor, "verify");
+    tracing::debug!(actor = %auth.actor, "verify");
     let outcome = state
         .service
-        .verify(
+        .verify_with_key(
+            auth.recheck,
             request.service_id.as_deref(),
             &request.user_id,
             &request.code,

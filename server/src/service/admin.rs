@@ -407,6 +407,7 @@ impl Service {
         if !self.store().revoke_api_key(id, now).await? {
             return Err(ServiceError::NotFound("unrevoked API key"));
         }
+        self.key_memo().remove_id(id);
         self.store()
             .audit(now, actor, "api_key.revoke", id, "")
             .await?;
@@ -417,17 +418,53 @@ impl Service {
     /// The API key presented as a bearer token, if it is one of ours and is
     /// neither revoked nor expired.
     pub async fn authenticate(&self, key: &str) -> Result<Option<(ApiKeyRow, Role)>, ServiceError> {
-        let hash = digest::digest(&digest::SHA256, key.as_bytes());
-        let Some(row) = self.store().api_key_by_hash(hash.as_ref()).await? else {
+        self.authenticate_hash(&key_hash(key)).await
+    }
+
+    /// For `/v1/verify` (any role may verify): a key checked in the database
+    /// less than a minute ago is let in without reading its row again — the
+    /// verification's own conditional statement checks it in the database
+    /// (see [`Service::verify_with_key`]); any other key is checked now.
+    /// `None`: unknown, revoked or expired.
+    pub async fn authenticate_verifier(
+        &self,
+        key: &str,
+    ) -> Result<Option<VerifierAuth>, ServiceError> {
+        let hash = key_hash(key);
+        if let Some(id) = self.key_memo().get(&hash, self.now_ms()) {
+            return Ok(Some(VerifierAuth {
+                actor: format!("key:{id}"),
+                recheck: Some(hash),
+            }));
+        }
+        Ok(self
+            .authenticate_hash(&hash)
+            .await?
+            .map(|(row, _)| VerifierAuth {
+                actor: format!("key:{}", row.id),
+                recheck: None,
+            }))
+    }
+
+    /// [`Service::authenticate`] by the key's SHA-256; remembers a valid
+    /// key for [`Service::authenticate_verifier`].
+    pub(super) async fn authenticate_hash(
+        &self,
+        hash: &[u8; 32],
+    ) -> Result<Option<(ApiKeyRow, Role)>, ServiceError> {
+        let Some(row) = self.store().api_key_by_hash(hash).await? else {
+            self.key_memo().remove(hash);
             return Ok(None);
         };
         let now = self.now_ms();
         if row.state(now) != "active" {
+            self.key_memo().remove(hash);
             return Ok(None);
         }
         let Some(role) = Role::parse(&row.role) else {
             return Ok(None);
         };
+        self.key_memo().insert(*hash, &row.id, now);
         // The same condition as the UPDATE's, on the row just read: a key
         // used in the last minute is not written again (most requests).
         if row
@@ -517,4 +554,21 @@ mod tests {
             assert_eq!(utc(ms), text, "{ms}");
         }
     }
+}
+
+/// A `/v1/verify` request's key, as [`Service::authenticate_verifier`] found it.
+#[derive(Debug, Clone)]
+pub struct VerifierAuth {
+    /// `key:<id>`, for logs.
+    pub actor: String,
+    /// The key's SHA-256 when it was let in on an earlier check: the
+    /// verification checks it again in its own statement.
+    pub recheck: Option<[u8; 32]>,
+}
+
+/// The SHA-256 of an API key (what is stored and looked up).
+fn key_hash(key: &str) -> [u8; 32] {
+    let mut hash = [0u8; 32];
+    hash.copy_from_slice(digest::digest(&digest::SHA256, key.as_bytes()).as_ref());
+    hash
 }

@@ -85,6 +85,57 @@ impl TokenCache {
     }
 }
 
+/// API keys (by SHA-256) found valid in the database less than
+/// [`KEY_MEMO_MS`] ago, with their IDs: such a key lets a verification in
+/// without a read of its row, and the verification's own conditional
+/// statement checks the key in the database (unknown, revoked or expired:
+/// no change, and the request falls back to the full check).
+#[derive(Debug, Default)]
+pub(crate) struct KeyMemo {
+    entries: Mutex<HashMap<[u8; 32], (String, u64)>>,
+}
+
+/// How long a key stays remembered: the resolution of its last-use time.
+pub(crate) const KEY_MEMO_MS: u64 = crate::store::LAST_USED_RESOLUTION_MS;
+
+/// At most this many keys are remembered (a full memo starts over).
+const KEY_MEMO_MAX: usize = 1024;
+
+impl KeyMemo {
+    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], (String, u64)>> {
+        self.entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The ID of the key hashing to `hash`, if checked since `now_ms − KEY_MEMO_MS`.
+    pub fn get(&self, hash: &[u8; 32], now_ms: u64) -> Option<String> {
+        self.entries()
+            .get(hash)
+            .filter(|(_, checked)| now_ms < checked.saturating_add(KEY_MEMO_MS))
+            .map(|(id, _)| id.clone())
+    }
+
+    /// Remembers that the key `id` hashing to `hash` was valid at `now_ms`.
+    pub fn insert(&self, hash: [u8; 32], id: &str, now_ms: u64) {
+        let mut entries = self.entries();
+        if entries.len() >= KEY_MEMO_MAX && !entries.contains_key(&hash) {
+            entries.clear();
+        }
+        entries.insert(hash, (id.to_owned(), now_ms));
+    }
+
+    /// Forgets the key hashing to `hash`.
+    pub fn remove(&self, hash: &[u8; 32]) {
+        self.entries().remove(hash);
+    }
+
+    /// Forgets the key `id` (revoked here).
+    pub fn remove_id(&self, id: &str) {
+        self.entries().retain(|_, (key_id, _)| key_id != id);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,6 +167,15 @@ mod tests {
         cache.insert("a", token("ta"));
         cache.remove_token("ta");
         assert!(cache.get("a").is_none());
+        let memo = KeyMemo::default();
+        memo.insert([1; 32], "k1", 1_000);
+        assert_eq!(
+            memo.get(&[1; 32], 1_000 + KEY_MEMO_MS - 1).as_deref(),
+            Some("k1")
+        );
+        assert_eq!(memo.get(&[1; 32], 1_000 + KEY_MEMO_MS), None);
+        memo.remove_id("k1");
+        assert_eq!(memo.get(&[1; 32], 1_000), None);
         let off = TokenCache::new(0);
         off.insert("a", token("ta"));
         assert!(off.get("a").is_none());

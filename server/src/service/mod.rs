@@ -22,7 +22,7 @@ use crate::mail::Mailer;
 use crate::seal::SealError;
 use crate::store::Store;
 
-pub use admin::{ApiKeyInfo, IssuanceCreated, IssueRequest, RevokeOutcome, Role};
+pub use admin::{ApiKeyInfo, IssuanceCreated, IssueRequest, RevokeOutcome, Role, VerifierAuth};
 pub use rate::Bucket;
 pub use verify::{MAX_DRIFT_STEPS, TokenStatus, VerifyOutcome};
 
@@ -63,6 +63,10 @@ pub enum ServiceError {
         /// Seconds until issuing is allowed again.
         seconds_left: u64,
     },
+    /// The API key is unknown, revoked or expired (found out after the
+    /// request was let in on a key checked less than a minute before).
+    #[error("unauthorized")]
+    Unauthorized,
     /// Too many requests for one client address, user or token.
     #[error("rate limited; retry after {retry_after_secs} s")]
     RateLimited {
@@ -126,6 +130,7 @@ struct Inner {
     mailer: Mailer,
     limiter: rate::RateLimiter,
     token_cache: cache::TokenCache,
+    key_memo: cache::KeyMemo,
 }
 
 impl fmt::Debug for Service {
@@ -151,6 +156,7 @@ impl Service {
                 keys,
                 limiter: rate::RateLimiter::new(settings.rate_limits.clone()),
                 token_cache: cache::TokenCache::new(settings.limits.verify_cache_tokens),
+                key_memo: cache::KeyMemo::default(),
                 settings,
                 clock,
                 mailer,
@@ -181,6 +187,10 @@ impl Service {
 
     fn keys(&self) -> &ServerKeys {
         &self.inner.keys
+    }
+
+    fn key_memo(&self) -> &cache::KeyMemo {
+        &self.inner.key_memo
     }
 
     fn token_cache(&self) -> &cache::TokenCache {

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::activation::totp_params;
 use super::{Service, ServiceError};
 use crate::seal::seed_aad;
-use crate::store::TokenRow;
+use crate::store::{KeyCheck, TokenRow};
 
 use super::cache::CachedToken;
 
@@ -98,6 +98,22 @@ impl Service {
         user_id: &str,
         code: &str,
     ) -> Result<VerifyOutcome, ServiceError> {
+        self.verify_with_key(None, service_id, user_id, code).await
+    }
+
+    /// [`Service::verify`] for a request let in on an API key checked
+    /// earlier (`recheck`, its SHA-256; see
+    /// [`Service::authenticate_verifier`]): the fast path's UPDATE changes
+    /// nothing unless that key is still valid in the database, and before
+    /// any other path the key is checked again
+    /// ([`ServiceError::Unauthorized`] if it is no longer valid).
+    pub async fn verify_with_key(
+        &self,
+        recheck: Option<[u8; 32]>,
+        service_id: Option<&str>,
+        user_id: &str,
+        code: &str,
+    ) -> Result<VerifyOutcome, ServiceError> {
         if service_id.is_some_and(|s| s != self.settings().service_id) {
             return Err(ServiceError::BadRequest("unknown service_id".into()));
         }
@@ -111,10 +127,19 @@ impl Service {
             ));
         }
         let now = self.now_ms();
+        let key = recheck.as_ref().map(|hash| KeyCheck {
+            hash: hash.as_slice(),
+            now_ms: now,
+        });
         if let Some(cached) = self.token_cache().get(user_id)
-            && let Some(outcome) = self.verify_cached(&cached, user_id, code, now).await?
+            && let Some(outcome) = self.verify_cached(&cached, user_id, code, now, key).await?
         {
             return Ok(outcome);
+        }
+        if let Some(hash) = &recheck
+            && self.authenticate_hash(hash).await?.is_none()
+        {
+            return Err(ServiceError::Unauthorized);
         }
         self.verify_from_row(user_id, code, now).await
     }
@@ -127,6 +152,7 @@ impl Service {
         user_id: &str,
         code: &str,
         now: u64,
+        key: Option<KeyCheck<'_>>,
     ) -> Result<Option<VerifyOutcome>, ServiceError> {
         let now_step = cached
             .totp
@@ -154,7 +180,7 @@ impl Service {
         let Some(step) = matched else {
             // Wrong whatever the drift and the last step: count it.
             return self
-                .count_failure(&cached.token_id, user_id)
+                .count_failure(&cached.token_id, user_id, key)
                 .await
                 .map(|counted| {
                     counted.map(|()| VerifyOutcome::rejected(VerifyRejection::InvalidCode))
@@ -163,7 +189,7 @@ impl Service {
         let drift = drift_of(step, now_step);
         if self
             .store()
-            .accept_step(&cached.token_id, step, drift, now_step, window)
+            .accept_step(&cached.token_id, step, drift, (now_step, window), key)
             .await?
         {
             tracing::info!(token = %cached.token_id, drift, "code accepted");
@@ -217,7 +243,7 @@ impl Service {
                 return Ok(VerifyOutcome::rejected(VerifyRejection::Replayed));
             }
             Matched::Nothing => {
-                return match self.count_failure(&token.token_id, user_id).await? {
+                return match self.count_failure(&token.token_id, user_id, None).await? {
                     Some(()) => Ok(VerifyOutcome::rejected(VerifyRejection::InvalidCode)),
                     // Not counted: the token was locked (or revoked) after it
                     // was read, so this code arrived after the lock and gets
@@ -232,7 +258,7 @@ impl Service {
         };
         let drift = drift_of(step, now_step);
         if store
-            .accept_step(&token.token_id, step, drift, now_step, window)
+            .accept_step(&token.token_id, step, drift, (now_step, window), None)
             .await?
         {
             tracing::info!(token = %token.token_id, drift, "code accepted");
@@ -268,9 +294,13 @@ impl Service {
         &self,
         token_id: &str,
         user_id: &str,
+        key: Option<KeyCheck<'_>>,
     ) -> Result<Option<()>, ServiceError> {
         let max = self.limits().max_verify_failures;
-        let Some((failures, locked)) = self.store().count_verify_failure(token_id, max).await?
+        let Some((failures, locked)) = self
+            .store()
+            .count_verify_failure(token_id, max, key)
+            .await?
         else {
             return Ok(None);
         };

@@ -21,7 +21,7 @@ pub use activations::{ActivationRow, CompletedActivation};
 pub use api_keys::{ApiKeyRow, LAST_USED_RESOLUTION_MS};
 pub use audit::AuditEntry;
 pub use issuances::{IssuanceRow, NewIssuance};
-pub use tokens::{ActivateOutcome, NewToken, TokenRow};
+pub use tokens::{ActivateOutcome, KeyCheck, NewToken, TokenRow};
 
 /// Which database engine a store talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -92,6 +92,25 @@ fn from_row(row: &AnyRow) -> Result<TokenRow, sqlx::Error> {
     })
 }
 
+/// An API key to check in the same statement as a verification's change:
+/// its SHA-256 and the time it must be valid at.
+#[derive(Debug, Clone, Copy)]
+pub struct KeyCheck<'a> {
+    /// The key's SHA-256.
+    pub hash: &'a [u8],
+    /// Now (Unix ms): the key must not have expired by then.
+    pub now_ms: u64,
+}
+
+/// `EXISTS` an unrevoked, unexpired API key with hash `$first` at time `$first+1`.
+fn key_clause(first: usize) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM api_keys WHERE key_hash = ${first} AND revoked_ms IS NULL \
+         AND (expires_ms IS NULL OR expires_ms > ${}))",
+        first + 1
+    )
+}
+
 /// What happened to an activation's final transaction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ActivateOutcome {
@@ -268,48 +287,59 @@ impl Store {
     /// token is active, unlocked, `step` is later than every step accepted
     /// before (replay protection) and within `window` steps of `now_step`
     /// plus the drift stored at the last success (RFC 6238 §6); records
-    /// `drift_steps` as the new drift. Whether it was accepted.
+    /// `drift_steps` as the new drift. With `key`, also only if that API key
+    /// is valid at that time. Whether it was accepted.
     pub async fn accept_step(
         &self,
         token_id: &str,
         step: u64,
         drift_steps: i64,
-        now_step: u64,
-        window: u64,
+        (now_step, window): (u64, u64),
+        key: Option<KeyCheck<'_>>,
     ) -> Result<bool, sqlx::Error> {
-        let done = sqlx::query(
-            "UPDATE tokens SET last_step = $2, failures = 0, drift_steps = $3 \
+        const ACCEPT: &str = "UPDATE tokens SET last_step = $2, failures = 0, drift_steps = $3 \
              WHERE token_id = $1 AND state = 'active' AND locked = 0 \
              AND (last_step IS NULL OR last_step < $2) \
-             AND $2 BETWEEN $4 + drift_steps - $5 AND $4 + drift_steps + $5",
-        )
-        .bind(token_id)
-        .bind(to_i64(step))
-        .bind(drift_steps)
-        .bind(to_i64(now_step))
-        .bind(to_i64(window))
-        .execute(self.pool())
-        .await?;
-        Ok(done.rows_affected() == 1)
+             AND $2 BETWEEN $4 + drift_steps - $5 AND $4 + drift_steps + $5";
+        let sql = match key {
+            Some(_) => format!("{ACCEPT} AND {}", key_clause(6)),
+            None => ACCEPT.to_owned(),
+        };
+        let query = sqlx::query(&sql)
+            .bind(token_id)
+            .bind(to_i64(step))
+            .bind(drift_steps)
+            .bind(to_i64(now_step))
+            .bind(to_i64(window));
+        let query = match key {
+            Some(key) => query.bind(key.hash.to_vec()).bind(to_i64(key.now_ms)),
+            None => query,
+        };
+        Ok(query.execute(self.pool()).await?.rows_affected() == 1)
     }
 
     /// Counts one failed verification, locking at `max`; the new count and
-    /// lock flag, or `None` if the token is not active and unlocked.
+    /// lock flag, or `None` if the token is not active and unlocked (or,
+    /// with `key`, that API key is not valid at that time).
     pub async fn count_verify_failure(
         &self,
         token_id: &str,
         max: u32,
+        key: Option<KeyCheck<'_>>,
     ) -> Result<Option<(u32, bool)>, sqlx::Error> {
-        let row = sqlx::query(
-            "UPDATE tokens SET failures = failures + 1, \
+        const COUNT: &str = "UPDATE tokens SET failures = failures + 1, \
              locked = CASE WHEN failures + 1 >= $2 THEN 1 ELSE 0 END \
-             WHERE token_id = $1 AND state = 'active' AND locked = 0 \
-             RETURNING failures, locked",
-        )
-        .bind(token_id)
-        .bind(i64::from(max))
-        .fetch_optional(self.pool())
-        .await?;
+             WHERE token_id = $1 AND state = 'active' AND locked = 0";
+        let sql = match key {
+            Some(_) => format!("{COUNT} AND {} RETURNING failures, locked", key_clause(3)),
+            None => format!("{COUNT} RETURNING failures, locked"),
+        };
+        let query = sqlx::query(&sql).bind(token_id).bind(i64::from(max));
+        let query = match key {
+            Some(key) => query.bind(key.hash.to_vec()).bind(to_i64(key.now_ms)),
+            None => query,
+        };
+        let row = query.fetch_optional(self.pool()).await?;
         row.as_ref().map(failure_row).transpose()
     }
 
