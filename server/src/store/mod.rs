@@ -87,7 +87,11 @@ impl Store {
         let options = AnyConnectOptions::from_str(url)?;
         let pool = AnyPoolOptions::new()
             .max_connections(match backend {
-                Backend::Sqlite => 4,
+                // Each SQLite connection is a thread of sqlx's; with fewer
+                // than about half the concurrent requests, waiting for a
+                // connection costs more than SQLite's own write lock
+                // (docs/benchmarks.md, "Server: verification").
+                Backend::Sqlite => 8,
                 Backend::Postgres => 16,
             })
             .acquire_timeout(Duration::from_secs(10))
