@@ -225,6 +225,7 @@ async fn revocation_reaches_the_app() {
     phone.activate(&target, "13579").await.unwrap();
     let outcomes = phone.app.refresh_status(&phone.client).await.unwrap();
     assert_eq!(outcomes[0].state, Some(RemoteTokenState::Active));
+    let code = phone.code(0);
     server
         .admin()
         .call("POST", "/v1/admin/users/saburo/revoke", None)
@@ -237,9 +238,15 @@ async fn revocation_reaches_the_app() {
         "{outcomes:?}"
     );
     assert_eq!(phone.app.tokens()[0].state, TokenState::Revoked);
-    let code = phone.code(0);
+    // The app shows no code for it any more, and the server refuses the
+    // code it showed before.
+    assert_eq!(phone.app.list().unwrap()[0].code, None);
     let verdict = server.verify("saburo", &code).await;
-    assert_eq!(verdict["result"], "rejected", "{verdict}");
+    assert_eq!(
+        (verdict["result"].as_str(), verdict["reason"].as_str()),
+        (Some("rejected"), Some("revoked")),
+        "{verdict}"
+    );
     // A new issuance for the user waits for the cooldown.
     let err = server
         .admin()
