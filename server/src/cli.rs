@@ -131,21 +131,29 @@ pub enum AdminAction {
     /// Show one issuance.
     Show {
         /// The issuance ID.
+        // Generated IDs are base64url: a leading '-' is an ID, not an option.
+        #[arg(allow_hyphen_values = true)]
         id: String,
     },
     /// Unlock an issuance locked by wrong activation passwords.
     Unlock {
         /// The issuance ID.
+        // Generated IDs are base64url: a leading '-' is an ID, not an option.
+        #[arg(allow_hyphen_values = true)]
         id: String,
     },
     /// Revoke a user's active token (and cancel a pending issuance).
     Revoke {
         /// The user ID.
+        // Generated IDs are base64url: a leading '-' is an ID, not an option.
+        #[arg(allow_hyphen_values = true)]
         user: String,
     },
     /// Clear a token's lockout after failed verifications.
     UnlockToken {
         /// The token ID.
+        // Generated IDs are base64url: a leading '-' is an ID, not an option.
+        #[arg(allow_hyphen_values = true)]
         token_id: String,
     },
     /// Create an API key (printed once).
@@ -168,6 +176,8 @@ pub enum AdminAction {
     /// Revoke an API key: it gets 401 from then on.
     RevokeKey {
         /// The key's ID (from list-keys).
+        // Generated IDs are base64url: a leading '-' is an ID, not an option.
+        #[arg(allow_hyphen_values = true)]
         id: String,
     },
     /// Show the latest audit log entries.

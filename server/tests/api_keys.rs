@@ -249,4 +249,25 @@ fn the_cli_lists_revokes_and_expires_keys() {
         .output()
         .unwrap();
     assert!(!refused.status.success());
+    // Generated IDs are base64url and one in 64 starts with '-': such an ID
+    // is an ID to the CLI, not an option (an unknown one is "not found").
+    for args in [
+        &["revoke-key", "-T2Wq"][..],
+        &["unlock", "-x"],
+        &["unlock-token", "-y"],
+        &["revoke", "-z"],
+    ] {
+        let out = Command::new(BIN)
+            .args(["admin", "--dir", d])
+            .args(args)
+            .env_remove("ICHIE_SERVER_DATABASE_URL")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(
+            !stderr.contains("unexpected argument"),
+            "{args:?}: {stderr}"
+        );
+    }
 }
